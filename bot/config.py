@@ -1,0 +1,103 @@
+"""Settings read from the environment and `.env`: the one place for configuration."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+
+def _parse_id_list(value: object) -> list[int]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, (list, tuple, set)):
+        return [int(v) for v in value]
+    return [int(part) for part in re.split(r"[,\s;]+", str(value).strip()) if part]
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time]:
+    """Parse "22:00-07:00" into (start, end); the window may wrap midnight."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value or "")
+    if not match:
+        raise ValueError(f"QUIET_HOURS must look like 22:00-07:00, got {value!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    return time(h1, m1), time(h2, m2)
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    faq_dir: Path = Path("faq")
+    schedules_dir: Path = Path("schedules")
+    database_url: str = "sqlite:///data/dcbot.sqlite3"
+    telegram_bot_token: str = ""
+    telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL
+    telegram_base_file_url: str = ""
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    official_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    tz: str = "Asia/Ho_Chi_Minh"
+
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+
+    quiet_hours: str = "22:00-07:00"
+    promo_max_per_day: int = 3
+    catchup_window_seconds: int = 3600
+    broadcast_rate_per_second: float = 27.0
+    per_chat_interval_seconds: float = 1.0
+    flood_max_messages: int = 20
+    flood_window_seconds: int = 60
+    flood_mute_seconds: int = 120
+    reload_poll_seconds: float = 2.0
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", "official_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> list[int]:
+        return _parse_id_list(value)
+
+    @field_validator("tz")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        ZoneInfo(value)  # raises on an unknown zone
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @cached_property
+    def quiet_window(self) -> tuple[time, time]:
+        return parse_quiet_hours(self.quiet_hours)
+
+    def token_is_valid(self) -> bool:
+        return bool(TOKEN_PATTERN.match(self.telegram_bot_token.strip()))
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.admin_ids
+
+    def is_official(self, user_id: int | None) -> bool:
+        """Admins can do everything officials can."""
+        return user_id is not None and (user_id in self.official_ids or user_id in self.admin_ids)

@@ -1,0 +1,134 @@
+"""SQLModel tables. All datetimes are stored as naive UTC (`utc_now()`), the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utc_now() -> datetime:
+    """Current time as naive UTC, the storage convention of every table."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Topic(StrEnum):
+    """Subscription topics; the Vietnamese command words map onto these."""
+
+    ANNOUNCEMENTS = "announcements"
+    EVENTS = "events"
+    PROMOTIONS = "promotions"
+
+
+class CampaignStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting to be claimed (possibly not before `not_before`)
+    SENDING = "sending"  # claimed by a sender; the request may be in flight
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # 403 blocked/deactivated or 400 chat not found
+    FAILED = "failed"  # gave up after retries, or ambiguous timeout (never resent)
+    SKIPPED = "skipped"  # opted out, daily promotion cap, expired
+    CANCELLED = "cancelled"
+
+
+class User(SQLModel, table=True):
+    """A chat that has talked to the bot (private chat id == user id)."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    first_name: str = Field(default="", max_length=256)
+    username: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=16)
+    first_seen: datetime = Field(default_factory=utc_now)
+    last_seen: datetime = Field(default_factory=utc_now)
+    reachable: bool = True
+    unreachable_reason: str | None = Field(default=None, max_length=256)
+
+
+class Subscription(SQLModel, table=True):
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    topic: str = Field(primary_key=True, max_length=32)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class QuestionLog(SQLModel, table=True):
+    __table_args__ = (Index("ix_questionlog_created_status", "created_at", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=16)
+    entry_id: str | None = Field(default=None, max_length=128)
+    score: float = 0.0
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Feedback(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("chat_id", "entry_id", name="uq_feedback_chat_entry"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    entry_id: str = Field(max_length=128, index=True)
+    vote: int  # +1 or -1; the latest vote of a chat for an entry wins
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Campaign(SQLModel, table=True):
+    """One message to many chats: an official's broadcast or one firing of a scheduled notice."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="broadcast", max_length=16)  # broadcast | notice
+    topic: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=CampaignStatus.QUEUED, max_length=16, index=True)
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(default_factory=utc_now)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    expires_at: datetime | None = None  # promotions not sent after this
+    notice_id: str | None = Field(default=None, max_length=128)
+    total: int = 0
+    progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    progress_message_id: int | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """The durable outbox: one row per (campaign, chat)."""
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "chat_id", name="uq_delivery_campaign_chat"),
+        Index("ix_delivery_status_not_before", "status", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=16)
+    attempts: int = 0
+    not_before: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    telegram_message_id: int | None = None
+    error: str | None = Field(default=None, max_length=512)
+
+
+class NoticeFire(SQLModel, table=True):
+    """One firing of a scheduled notice; the unique key makes firing exactly-once across processes."""
+
+    __table_args__ = (UniqueConstraint("notice_id", "fire_at", name="uq_noticefire_notice_time"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: str = Field(max_length=128)
+    fire_at: datetime  # naive UTC, the scheduled instant (not the moment it ran)
+    kind: str = Field(default="notice", max_length=16)  # notice | reminder
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    outcome: str = Field(default="queued", max_length=16)  # queued | skipped
+    created_at: datetime = Field(default_factory=utc_now)
