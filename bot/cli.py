@@ -1,0 +1,135 @@
+"""The command line: run, chat, ask, faq, db, report, broadcast, schedules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from bot.config import Settings
+from bot.knowledge.faq_files import FaqBook, load_faq_dir
+from bot.knowledge.matcher import Matcher
+
+app = typer.Typer(help="Công Dân Số Bot", no_args_is_help=True, add_completion=False)
+faq_app = typer.Typer(help="Kiểm tra và đánh giá bộ câu hỏi (FAQ).", no_args_is_help=True)
+app.add_typer(faq_app, name="faq")
+
+FaqDirOption = typer.Option(None, "--faq-dir", help="Thư mục FAQ (mặc định FAQ_DIR hoặc faq/)")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's message is clear; a traceback is not
+        typer.echo(f"Cấu hình không hợp lệ: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _load_book(faq_dir: Path | None, *, strict: bool = False) -> FaqBook:
+    directory = faq_dir or _settings().faq_dir
+    book, problems = load_faq_dir(directory)
+    for problem in problems:
+        typer.echo(f"cảnh báo: {problem}", err=True)
+    if not book.entries or (strict and problems):
+        typer.echo(f"Không nạp được FAQ từ {directory}.", err=True)
+        raise typer.Exit(1)
+    return book
+
+
+@app.command()
+def ask(
+    question: str | None = typer.Argument(None, help="Câu hỏi; bỏ trống để đọc từng dòng từ stdin"),
+    faq_dir: Path | None = FaqDirOption,
+    as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON"),
+) -> None:
+    """Match one question, or one question per stdin line (JSON lines out)."""
+    matcher = Matcher(_load_book(faq_dir))
+    if question is None:
+        for line in sys.stdin:
+            query = line.rstrip("\r\n")
+            sys.stdout.write(json.dumps(matcher.match(query).as_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return
+    result = matcher.match(question)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    from bot.chat_console import render_plain
+    from bot.replies import reply_for_match
+
+    typer.echo(f"[{result.status.value} {result.score:.2f}]")
+    typer.echo(render_plain(reply_for_match(matcher.book, result)))
+
+
+@app.command()
+def chat(faq_dir: Path | None = FaqDirOption) -> None:
+    """Chat in the terminal with the same replies the Telegram bot gives (no token needed)."""
+    from bot.chat_console import run_console
+
+    run_console(Matcher(_load_book(faq_dir)))
+
+
+@faq_app.command("check")
+def faq_check(faq_dir: Path | None = FaqDirOption) -> None:
+    """Validate the FAQ files; exit 1 naming every bad file and entry."""
+    directory = faq_dir or _settings().faq_dir
+    book, problems = load_faq_dir(directory)
+    for problem in problems:
+        typer.echo(f"LỖI {problem}", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} lỗi trong {directory}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"OK: {len(book.entries)} mục, {len(book.categories)} chủ đề, {len(book.synonyms)} từ viết tắt."
+    )
+
+
+@faq_app.command("eval")
+def faq_eval(
+    cases_file: Path = typer.Argument(
+        ..., help="Tệp TSV: mã_mục<TAB>câu hỏi ('-' = ngoài phạm vi)"
+    ),
+    faq_dir: Path | None = FaqDirOption,
+    show_misses: bool = typer.Option(False, "--show-misses", help="In các câu trả lời sai"),
+    as_json: bool = typer.Option(False, "--json", help="In số liệu dạng JSON"),
+) -> None:
+    """Accuracy of the matcher on labelled cases."""
+    from bot.knowledge.evaluation import CasesFormatError, evaluate, read_cases, unknown_ids
+
+    matcher = Matcher(_load_book(faq_dir))
+    try:
+        cases = read_cases(cases_file)
+    except (OSError, CasesFormatError) as exc:
+        typer.echo(f"Không đọc được tệp nhãn: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for case in unknown_ids(cases, matcher):
+        typer.echo(f"cảnh báo: dòng {case.line}: mã '{case.expected}' không có trong FAQ", err=True)
+    report = evaluate(matcher, cases)
+    summary = report.summary()
+    if as_json:
+        typer.echo(json.dumps(summary))
+    else:
+        typer.echo(f"cases                  {summary['cases']} ({summary['in_scope']} in scope)")
+        for key in (
+            "overall",
+            "accuracy_at_1",
+            "answered_correctly",
+            "confidently_wrong",
+            "out_of_scope_rejected",
+            "answered_or_suggested",
+        ):
+            typer.echo(f"{key:<22} {summary[key] * 100:6.1f}%")
+    if show_misses:
+        for outcome in report.misses():
+            r = outcome.result
+            top = ", ".join(f"{c.id}:{c.score:.2f}" for c in r.candidates)
+            typer.echo(
+                f"MISS line {outcome.case.line}: expected {outcome.case.expected} got "
+                f"{r.status.value}/{r.entry_id} [{top}] :: {outcome.case.query}"
+            )
+
+
+def main() -> None:
+    app()

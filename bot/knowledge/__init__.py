@@ -1,0 +1,1 @@
+"""FAQ knowledge: files -> validated entries -> matcher. Knows nothing about Telegram."""

@@ -1,0 +1,119 @@
+"""Query and phrasing analysis: folding, abbreviation expansion, filler removal, typo repair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.normalize import tokenize
+
+# Chat filler that carries no meaning for matching (folded). Words like "lam sao" stay:
+# IDF weighting makes them cheap without hiding "lam sao" from a phrasing that needs it.
+FILLER_TOKENS = frozenset(
+    "a ak ah ha nhe nha nhi oi ad admin bot em toi tui mik xin vui long giup dum voi "
+    "zay nhung hoi biet muon duoc khong roi chua".split()
+)
+# Folding merges words ("bán"/"bạn", "ảnh"/"anh", "mã"/"mà", "thẻ"/"thế"), so only particles
+# and pronouns that never fold onto a content word are dropped. "mình" is kept after "chứng".
+# Multi-token filler phrases removed before matching (folded).
+FILLER_PHRASES = (
+    "cho minh hoi", "cho em hoi", "cho toi hoi", "cho chau hoi", "cho hoi", "xin hoi",
+    "minh muon hoi", "em muon hoi", "toi muon hoi", "cho minh xin", "cho em xin",
+    "giup minh", "giup em", "giup toi", "huong dan giup", "lam on", "vui long",
+    "ad oi", "bot oi", "ban oi", "anh oi", "chi oi", "em oi", "moi nguoi oi", "mn oi",
+)  # fmt: skip
+
+TYPO_MIN_LENGTH = 3
+TYPO_CUTOFF = 80.0
+
+
+class Analyzer:
+    """Turns raw text into folded content tokens, expanding the admin's abbreviations."""
+
+    def __init__(self, synonyms: Mapping[str, str]):
+        self._expansions: dict[tuple[str, ...], list[str]] = {}
+        for key, value in synonyms.items():
+            key_tokens = tuple(tokenize(key))
+            if key_tokens:
+                self._expansions[key_tokens] = tokenize(value)
+        self._max_key = max((len(k) for k in self._expansions), default=1)
+        self._filler_phrases = sorted(
+            (tuple(p.split()) for p in FILLER_PHRASES), key=lambda p: -len(p)
+        )
+        self._vocabulary: list[str] = []
+        self._vocabulary_set: frozenset[str] = frozenset()
+        self._joined_pairs: dict[str, tuple[str, str]] = {}
+        self._typo_cache: dict[str, str | None] = {}
+
+    def set_vocabulary(self, tokens: Iterable[str], pairs: Iterable[tuple[str, str]]) -> None:
+        """Known tokens (for typo repair) and adjacent pairs (to split "dangky" into "dang ky")."""
+        self._vocabulary_set = frozenset(tokens)
+        self._vocabulary = sorted(self._vocabulary_set)
+        self._joined_pairs = {a + b: (a, b) for a, b in pairs if len(a + b) >= 5}
+        self._typo_cache.clear()
+
+    def expand(self, tokens: list[str]) -> list[str]:
+        """Replace abbreviations ("ko", "dc", "cccd") with their folded expansion."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._max_key, len(tokens) - i), 0, -1):
+                replacement = self._expansions.get(tuple(tokens[i : i + size]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def strip_filler(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for phrase in self._filler_phrases:
+                if tuple(tokens[i : i + len(phrase)]) == phrase:
+                    i += len(phrase)
+                    break
+            else:
+                token = tokens[i]
+                is_pronoun = token == "minh" and (i == 0 or tokens[i - 1] != "chung")
+                if token not in FILLER_TOKENS and not is_pronoun:
+                    out.append(token)
+                i += 1
+        return out
+
+    def repair(self, tokens: list[str]) -> list[tuple[str, bool]]:
+        """Map unknown tokens to known ones: glued words are split, typos corrected.
+
+        Returns (token, exact) pairs; `exact` is False for a repaired token.
+        """
+        out: list[tuple[str, bool]] = []
+        for token in tokens:
+            if token in self._vocabulary_set or token.isdigit():
+                out.append((token, True))
+            elif token in self._joined_pairs:
+                first, second = self._joined_pairs[token]
+                out.extend([(first, True), (second, True)])
+            else:
+                fixed = self._closest(token)
+                out.append((fixed, False) if fixed else (token, True))
+        return out
+
+    def _closest(self, token: str) -> str | None:
+        if len(token) < TYPO_MIN_LENGTH or not self._vocabulary:
+            return None
+        if token not in self._typo_cache:
+            best = process.extractOne(
+                token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+            )
+            self._typo_cache[token] = best[0] if best else None
+            if len(self._typo_cache) > 50_000:
+                self._typo_cache.clear()
+        return self._typo_cache[token]
+
+    def phrasing_tokens(self, text: str) -> list[str]:
+        """Tokens of a FAQ phrasing (no typo repair: phrasings define the vocabulary)."""
+        return self.strip_filler(self.expand(tokenize(text)))

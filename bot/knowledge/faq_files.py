@@ -1,0 +1,268 @@
+"""Load and validate `faq/*.yaml` into FAQ entries; every problem names its file and entry."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.telegram_html import html_problems
+
+SYNONYMS_FILE = "_synonyms.yaml"
+MAX_FILE_BYTES = 2_000_000
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # fits 64-byte callback data
+URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s<>\"]*$", re.IGNORECASE)
+# Room for links and the category line appended to the answer when it is sent.
+MAX_ANSWER_LENGTH = 3500
+
+
+@dataclass(frozen=True)
+class FaqLink:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    category: str
+    question: str
+    answer: str
+    variants: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    links: tuple[FaqLink, ...] = ()
+    related: tuple[str, ...] = ()
+    source_file: str = ""
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        return (self.question, *self.variants)
+
+
+@dataclass(frozen=True)
+class FaqProblem:
+    file: str
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}" + (f" [{self.entry_id}]" if self.entry_id else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class FaqBook:
+    """All valid entries in file order, plus the synonyms table."""
+
+    entries: dict[str, FaqEntry] = field(default_factory=dict)
+    synonyms: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def categories(self) -> list[str]:
+        return list(dict.fromkeys(e.category for e in self.entries.values()))
+
+    def in_category(self, category: str) -> list[FaqEntry]:
+        return [e for e in self.entries.values() if e.category == category]
+
+
+class FaqLoadError(Exception):
+    """The FAQ directory has problems; `problems` lists every one."""
+
+    def __init__(self, problems: list[FaqProblem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class _LinkModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=200)
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not URL_PATTERN.match(value.strip()):
+            raise ValueError(f"URL không hợp lệ: {value!r}")
+        return value.strip()
+
+
+def _clean_list(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+class _EntryModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    id: str
+    question: str = Field(min_length=3, max_length=300)
+    variants: list[str] = Field(default_factory=list, max_length=50)
+    keywords: list[str] = Field(default_factory=list, max_length=30)
+    answer: str = Field(min_length=1)
+    links: list[_LinkModel] = Field(default_factory=list, max_length=8)
+    related: list[str] = Field(default_factory=list, max_length=8)
+
+    @field_validator("variants", "keywords", "related", "links", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _clean_list(value)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("id chỉ gồm chữ thường không dấu, số và '-' (tối đa 48 ký tự)")
+        return value
+
+    @field_validator("variants", "keywords")
+    @classmethod
+    def _non_empty_strings(cls, value: list[str]) -> list[str]:
+        if any(not isinstance(v, str) or not v.strip() for v in value):
+            raise ValueError("có mục rỗng hoặc không phải chuỗi")
+        return [v.strip() for v in value]
+
+    @field_validator("answer")
+    @classmethod
+    def _answer(cls, value: str) -> str:
+        problems = html_problems(value, max_length=MAX_ANSWER_LENGTH)
+        if problems:
+            raise ValueError("câu trả lời không hợp lệ: " + "; ".join(problems))
+        return value.strip()
+
+
+def _describe(error: ValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"]) or "entry"
+        messages.append(f"{location}: {item['msg'].removeprefix('Value error, ')}")
+    return messages
+
+
+def _read_yaml(path: Path, problems: list[FaqProblem]) -> Any:
+    """Parsed YAML, or None after recording why it could not be read (empty file included)."""
+    name = path.name
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.append(FaqProblem(name, None, f"tệp quá lớn (> {MAX_FILE_BYTES} byte)"))
+            return None
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data is None:
+            problems.append(FaqProblem(name, None, "tệp trống"))
+        return data
+    except UnicodeDecodeError:
+        problems.append(FaqProblem(name, None, "tệp không phải UTF-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark else ""
+        problems.append(FaqProblem(name, None, f"lỗi cú pháp YAML{where}: {exc}"))
+    except OSError as exc:
+        problems.append(FaqProblem(name, None, f"không đọc được tệp: {exc}"))
+    return None
+
+
+def _load_synonyms(path: Path, problems: list[FaqProblem]) -> dict[str, str]:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return {}
+    table = data.get("synonyms") if isinstance(data, dict) else None
+    if not isinstance(table, dict):
+        problems.append(FaqProblem(path.name, None, "cần khóa 'synonyms' là một bảng từ -> nghĩa"))
+        return {}
+    synonyms: dict[str, str] = {}
+    for key, value in table.items():
+        if not isinstance(value, str) or not str(key).strip() or not value.strip():
+            problems.append(FaqProblem(path.name, str(key), "từ viết tắt và nghĩa phải là chuỗi"))
+            continue
+        synonyms[str(key).strip().lower()] = value.strip()
+    return synonyms
+
+
+def _load_entries_file(path: Path, problems: list[FaqProblem]) -> list[FaqEntry]:
+    name = path.name
+    data = _read_yaml(path, problems)
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        problems.append(FaqProblem(name, None, "tệp phải là một bảng có 'category' và 'entries'"))
+        return []
+    unknown = set(data) - {"category", "entries"}
+    if unknown:
+        problems.append(FaqProblem(name, None, f"khóa không hỗ trợ: {', '.join(sorted(unknown))}"))
+    category = data.get("category")
+    if not isinstance(category, str) or not category.strip():
+        problems.append(FaqProblem(name, None, "thiếu 'category' (tên danh mục)"))
+        return []
+    raw_entries = data.get("entries")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        problems.append(FaqProblem(name, None, "'entries' phải là danh sách không rỗng"))
+        return []
+    entries = []
+    for position, raw in enumerate(raw_entries, start=1):
+        label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        label = label or f"mục thứ {position}"
+        if not isinstance(raw, dict):
+            problems.append(FaqProblem(name, label, "mỗi mục phải là một bảng"))
+            continue
+        try:
+            model = _EntryModel.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(FaqProblem(name, label, message) for message in _describe(exc))
+            continue
+        entries.append(
+            FaqEntry(
+                id=model.id,
+                category=category.strip(),
+                question=model.question,
+                answer=model.answer,
+                variants=tuple(model.variants),
+                keywords=tuple(model.keywords),
+                links=tuple(FaqLink(link.text, link.url) for link in model.links),
+                related=tuple(model.related),
+                source_file=name,
+            )
+        )
+    return entries
+
+
+def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FaqProblem]]:
+    """Load every valid entry and collect every problem; one bad entry never hides others."""
+    directory = Path(directory)
+    problems: list[FaqProblem] = []
+    book = FaqBook()
+    if not directory.is_dir():
+        return book, [FaqProblem(str(directory), None, "thư mục FAQ không tồn tại")]
+    synonyms_path = directory / SYNONYMS_FILE
+    if synonyms_path.exists():
+        book.synonyms = _load_synonyms(synonyms_path, problems)
+    for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
+        if path.name == SYNONYMS_FILE:
+            continue
+        for entry in _load_entries_file(path, problems):
+            if entry.id in book.entries:
+                first = book.entries[entry.id].source_file
+                problems.append(FaqProblem(path.name, entry.id, f"id trùng với mục trong {first}"))
+                continue
+            book.entries[entry.id] = entry
+    for entry in book.entries.values():
+        for related_id in entry.related:
+            if related_id not in book.entries:
+                problems.append(
+                    FaqProblem(entry.source_file, entry.id, f"related '{related_id}' không tồn tại")
+                )
+    if not book.entries and not problems:
+        problems.append(FaqProblem(str(directory), None, "không có mục FAQ nào"))
+    return book, problems
+
+
+def load_faq_strict(directory: Path | str) -> FaqBook:
+    """Load the FAQ, raising FaqLoadError if anything is wrong (for reloads and `faq check`)."""
+    book, problems = load_faq_dir(directory)
+    if problems:
+        raise FaqLoadError(problems)
+    return book

@@ -1,0 +1,178 @@
+"""What the bot says, independent of Telegram: HTML text plus buttons, for the bot and `dcbot chat`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.knowledge.faq_files import FaqBook, FaqEntry
+from bot.knowledge.matcher import MatchResult, MatchStatus
+from bot.knowledge.smalltalk import SmalltalkKind
+from bot.telegram_html import escape
+
+BUTTON_TEXT_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+
+
+def _short(text: str, limit: int = BUTTON_TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def category_key(entry: FaqEntry) -> str:
+    """Stable short key of an entry's category: its file name without extension."""
+    return Path(entry.source_file).stem[:40]
+
+
+def categories(book: FaqBook) -> list[tuple[str, str]]:
+    """(key, category name) in file order."""
+    seen: dict[str, str] = {}
+    for entry in book.entries.values():
+        seen.setdefault(category_key(entry), entry.category)
+    return list(seen.items())
+
+
+MENU_BUTTON = Button("📚 Danh mục câu hỏi", callback_data="menu:cats")
+
+
+def categories_reply(book: FaqBook, intro: str | None = None) -> Reply:
+    rows = tuple((Button(name, callback_data=f"cat:{key}"),) for key, name in categories(book))
+    text = intro or "📚 <b>Chọn một chủ đề</b> để xem các câu hỏi thường gặp:"
+    return Reply(text, rows)
+
+
+def category_reply(book: FaqBook, key: str) -> Reply | None:
+    entries = [e for e in book.entries.values() if category_key(e) == key]
+    if not entries:
+        return None
+    rows = [(Button(_short(e.question), callback_data=f"faq:{e.id}"),) for e in entries]
+    rows.append((Button("⬅️ Quay lại danh mục", callback_data="menu:cats"),))
+    return Reply(
+        f"📂 <b>{escape(entries[0].category)}</b>\nChọn câu hỏi bạn quan tâm:", tuple(rows)
+    )
+
+
+def answer_reply(book: FaqBook, entry: FaqEntry) -> Reply:
+    parts = [f"<b>{escape(entry.question)}</b>", "", entry.answer]
+    if entry.links:
+        links = "\n".join(
+            f'🔗 <a href="{escape(link.url)}">{escape(link.text)}</a>' for link in entry.links
+        )
+        parts += ["", links]
+    rows: list[tuple[Button, ...]] = []
+    for related_id in entry.related:
+        related = book.entries.get(related_id)
+        if related:
+            rows.append(
+                (Button("➡️ " + _short(related.question), callback_data=f"faq:{related.id}"),)
+            )
+    rows.append(
+        (
+            Button("👍 Hữu ích", callback_data=f"fb:{entry.id}:up"),
+            Button("👎 Chưa đúng", callback_data=f"fb:{entry.id}:down"),
+        )
+    )
+    rows.append((MENU_BUTTON,))
+    return Reply("\n".join(parts), tuple(rows))
+
+
+def suggest_reply(book: FaqBook, result: MatchResult) -> Reply:
+    rows = [
+        (Button(_short(book.entries[c.id].question), callback_data=f"faq:{c.id}"),)
+        for c in result.candidates
+        if c.id in book.entries
+    ]
+    rows.append((Button("Không phải, xem danh mục", callback_data="menu:cats"),))
+    return Reply("🤔 Có phải bạn muốn hỏi:", tuple(rows))
+
+
+def not_found_reply(book: FaqBook) -> Reply:
+    text = (
+        "Xin lỗi, mình <b>chưa có câu trả lời</b> cho câu hỏi này nên không dám đoán bừa. "
+        "Câu hỏi đã được ghi lại để cán bộ bổ sung.\n\n"
+        "Bạn thử hỏi ngắn gọn hơn (ví dụ: <i>đăng ký VNeID mức 2</i>), hoặc chọn chủ đề bên dưới. "
+        "Việc cần giải quyết ngay, bạn liên hệ bộ phận một cửa UBND xã/phường nơi cư trú."
+    )
+    return categories_reply(book, intro=text)
+
+
+SMALLTALK_TEXTS = {
+    SmalltalkKind.GREETING: "Chào {name}! 👋 Mình là trợ lý Công Dân Số. Bạn cứ hỏi về dịch vụ công "
+    "trực tuyến, VNeID, thanh toán số hay bán hàng online nhé.",
+    SmalltalkKind.THANKS: "Không có gì ạ! 😊 Bạn cần hỏi thêm gì cứ nhắn cho mình nhé.",
+    SmalltalkKind.BYE: "Tạm biệt {name}, chúc bạn một ngày tốt lành! Khi cần, cứ nhắn cho mình nhé.",
+    SmalltalkKind.IDENTITY: "Mình là <b>Công Dân Số Bot</b>, trợ lý tự động giải đáp câu hỏi thường gặp "
+    "về dịch vụ công trực tuyến, thanh toán số và kỹ năng số. Mình không phải tài khoản chính thức "
+    "của cơ quan nhà nước và không tiếp nhận hồ sơ.",
+    SmalltalkKind.PRAISE: "Cảm ơn bạn! 😊 Bạn cần hỏi thêm gì cứ nhắn nhé.",
+    SmalltalkKind.COMPLAINT: "Xin lỗi vì mình chưa giúp được bạn. 🙏 Bạn thử hỏi ngắn gọn hơn, "
+    "hoặc chọn chủ đề trong /faq nhé.",
+}
+
+
+def smalltalk_reply(kind: SmalltalkKind, first_name: str | None) -> Reply:
+    name = escape(first_name) if first_name else "bạn"
+    rows = ((MENU_BUTTON,),) if kind is SmalltalkKind.GREETING else ()
+    return Reply(SMALLTALK_TEXTS[kind].format(name=name), rows)
+
+
+def reply_for_match(book: FaqBook, result: MatchResult, first_name: str | None = None) -> Reply:
+    """The reply to a free-text question, for any of the four decisions."""
+    if result.status is MatchStatus.SMALLTALK and result.smalltalk is not None:
+        return smalltalk_reply(result.smalltalk, first_name)
+    if result.status is MatchStatus.ANSWER and result.entry_id in book.entries:
+        return answer_reply(book, book.entries[result.entry_id])
+    if result.status is MatchStatus.SUGGEST and result.candidates:
+        return suggest_reply(book, result)
+    return not_found_reply(book)
+
+
+def empty_text_reply() -> Reply:
+    return Reply(
+        "Bạn chưa nhập nội dung. Hãy gõ câu hỏi, ví dụ: <i>cách đăng ký VNeID mức 2</i> 🙂"
+    )
+
+
+def too_long_reply() -> Reply:
+    return Reply(
+        "Tin nhắn dài quá, mình chỉ đọc được câu hỏi ngắn (dưới 1000 ký tự). "
+        "Bạn tóm tắt câu hỏi chính giúp mình nhé."
+    )
+
+
+def unsupported_media_reply() -> Reply:
+    return Reply(
+        "Mình chỉ đọc được tin nhắn chữ thôi 🙏 Bạn gõ câu hỏi giúp mình, "
+        "hoặc bấm nút bên dưới để xem các chủ đề.",
+        ((MENU_BUTTON,),),
+    )
+
+
+def navigation_reply(book: FaqBook, data: str) -> Reply | None:
+    """The reply to a menu/category/question button, or None if the button is stale or unknown."""
+    if data == "menu:cats":
+        return categories_reply(book)
+    prefix, _, value = data.partition(":")
+    if prefix == "cat":
+        return category_reply(book, value)
+    if prefix == "faq" and value in book.entries:
+        return answer_reply(book, book.entries[value])
+    return None
+
+
+STALE_BUTTON_TEXT = "Nút này đã cũ hoặc không còn dùng được. Bạn chọn lại trong danh mục nhé."
+FEEDBACK_THANKS = {
+    "up": "Cảm ơn bạn đã đánh giá! 👍",
+    "down": "Cảm ơn bạn, mình sẽ báo cán bộ cải thiện câu trả lời này. 🙏",
+}
