@@ -131,5 +131,22 @@ def faq_eval(
             )
 
 
+@app.command()
+def run() -> None:
+    """Run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
+    settings = _settings()
+    if not settings.token_is_valid():
+        what = "thiếu" if not settings.telegram_bot_token.strip() else "không đúng định dạng"
+        typer.echo(
+            f"TELEGRAM_BOT_TOKEN {what}: đặt mã bot từ @BotFather vào .env "
+            "(TELEGRAM_BOT_TOKEN=123456:ABC...).",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from bot.runner import run_bot
+
+    run_bot(settings)
+
+
 def main() -> None:
     app()

@@ -1,0 +1,59 @@
+"""The live FAQ: the current matcher, swapped atomically when `faq/` changes and is valid."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from watchfiles import awatch
+
+from bot.knowledge.faq_files import FaqProblem, load_faq_dir
+from bot.knowledge.matcher import Matcher
+
+log = logging.getLogger(__name__)
+
+ProblemsCallback = Callable[[list[FaqProblem]], Awaitable[None]]
+
+
+class FaqStore:
+    """Holds the matcher in use. A bad edit keeps the last good FAQ live."""
+
+    def __init__(self, directory: Path | str):
+        self.directory = Path(directory)
+        self.matcher: Matcher | None = None
+        self.last_problems: list[FaqProblem] = []
+
+    def load(self) -> list[FaqProblem]:
+        """(Re)load the directory. The first load serves whatever is valid; later ones are all-or-nothing."""
+        book, problems = load_faq_dir(self.directory)
+        self.last_problems = problems
+        if problems and self.matcher is not None:
+            log.error(
+                "FAQ edit rejected, keeping the last good FAQ:\n%s", "\n".join(map(str, problems))
+            )
+            return problems
+        if problems:
+            log.error("FAQ loaded with problems:\n%s", "\n".join(map(str, problems)))
+        if book.entries or self.matcher is None:
+            self.matcher = Matcher(book)
+            log.info("FAQ loaded: %d entries from %s", len(book.entries), self.directory)
+        return problems
+
+    async def reload(self) -> list[FaqProblem]:
+        """Build the new index off the event loop, so replies keep flowing during a reload."""
+        return await asyncio.to_thread(self.load)
+
+    async def watch(self, on_problems: ProblemsCallback | None = None, poll_ms: int = 1000) -> None:
+        """Reload on every change under the directory until cancelled."""
+        async for _changes in awatch(
+            self.directory, force_polling=True, poll_delay_ms=poll_ms, debounce=300, step=100
+        ):
+            try:
+                problems = await self.reload()
+            except Exception:  # a reload must never take the bot down
+                log.exception("FAQ reload failed")
+                continue
+            if problems and on_problems is not None:
+                await on_problems(problems)

@@ -1,0 +1,43 @@
+"""`dcbot run`: set up logging and the database, then poll or serve the webhook until SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+from telegram import Update
+
+from bot.config import Settings
+from bot.db import create_db_engine, upgrade_database
+from bot.logging_setup import setup_logging
+from bot.telegram.app import build_application
+
+log = logging.getLogger(__name__)
+
+
+def run_bot(settings: Settings) -> None:
+    setup_logging(settings.log_level, settings.telegram_bot_token)
+    engine = create_db_engine(settings.database_url)
+    upgrade_database(engine)
+    application = build_application(settings, engine)
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    if settings.webhook_url:
+        if not settings.webhook_secret:
+            log.warning("WEBHOOK_SECRET is empty: anyone who knows the URL can post updates")
+        log.info(
+            "starting in webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port
+        )
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=stop_signals,
+        )
+    else:
+        log.info("starting in long-polling mode")
+        application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
+    engine.dispose()
+    log.info("stopped")

@@ -1,0 +1,1 @@
+"""python-telegram-bot Application: handlers per audience, keyboards, texts."""

@@ -1,0 +1,70 @@
+"""Admin handlers: statistics, and telling admins when an FAQ edit is rejected."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot, Update
+from telegram.ext import ContextTypes
+
+from bot.insight import Stats, question_stats
+from bot.knowledge.faq_files import FaqProblem
+from bot.replies import Reply
+from bot.telegram import texts
+from bot.telegram.messaging import send_reply
+from bot.telegram.services import services_of
+from bot.telegram_html import escape
+
+log = logging.getLogger(__name__)
+MAX_PROBLEMS_SHOWN = 15
+
+
+def stats_text(stats: Stats) -> str:
+    lines = [
+        "📊 <b>Thống kê câu hỏi</b>",
+        f"Hôm nay: <b>{stats.today}</b> câu hỏi · 7 ngày: <b>{stats.week}</b>",
+        f"Trả lời ngay: {stats.answered_pct:.0f}% · Gợi ý: {stats.suggest_pct:.0f}% · "
+        f"Chưa có câu trả lời: {stats.none_pct:.0f}%",
+    ]
+    if stats.top_unanswered:
+        lines += ["", "<b>Câu hỏi chưa trả lời được nhiều nhất (7 ngày)</b>"]
+        lines += [
+            f"{n}. {escape(g.representative[:120])} — {g.count} lần"
+            for n, g in enumerate(stats.top_unanswered, start=1)
+        ]
+    if stats.feedback:
+        lines += ["", "<b>Đánh giá theo mục</b> (👍/👎)"]
+        lines += [
+            f"<code>{escape(f.entry_id)}</code>: {f.ups}/{f.downs}" for f in stats.feedback[:10]
+        ]
+    return "\n".join(lines)
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/thongke for admins."""
+    services = services_of(context)
+    user = update.effective_user
+    chat_id = update.effective_chat.id
+    if not services.settings.is_admin(user.id if user else None):
+        await send_reply(context.bot, chat_id, Reply(texts.NO_PERMISSION))
+        return
+    stats = await asyncio.to_thread(question_stats, services.engine, None, services.settings.tz)
+    await send_reply(context.bot, chat_id, Reply(stats_text(stats)))
+
+
+def problems_text(title: str, problems: list[FaqProblem]) -> str:
+    shown = [f"• {escape(str(p))}" for p in problems[:MAX_PROBLEMS_SHOWN]]
+    more = len(problems) - len(shown)
+    if more > 0:
+        shown.append(f"… và {more} lỗi khác")
+    return f"⚠️ <b>{escape(title)}</b>\n" + "\n".join(shown)
+
+
+async def notify_admins(bot: Bot, admin_ids: list[int], text: str) -> None:
+    """Best effort: an admin who blocked the bot must not stop the others from hearing."""
+    for admin_id in admin_ids:
+        try:
+            await send_reply(bot, admin_id, Reply(text))
+        except Exception:
+            log.warning("could not notify admin %s", admin_id, exc_info=True)

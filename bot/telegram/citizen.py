@@ -1,0 +1,303 @@
+"""Handlers for citizens: commands, free-text questions, menus, settings, feedback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot import citizens
+from bot.models import Topic
+from bot.replies import (
+    FEEDBACK_THANKS,
+    STALE_BUTTON_TEXT,
+    Reply,
+    categories_reply,
+    empty_text_reply,
+    navigation_reply,
+    reply_for_match,
+    too_long_reply,
+    unsupported_media_reply,
+)
+from bot.telegram import texts
+from bot.telegram.flood import FloodVerdict
+from bot.telegram.messaging import edit_reply, send_reply
+from bot.telegram.services import Services, services_of
+from bot.telegram_html import escape
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 1000
+
+
+async def _touch(services: Services, update: Update) -> bool:
+    """Record the chat as seen (and reachable again); True if it is new."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return False
+    return await asyncio.to_thread(
+        citizens.touch_user,
+        services.engine,
+        chat.id,
+        (user.first_name if user else chat.title) or "",
+        user.username if user else None,
+        user.language_code if user else None,
+    )
+
+
+async def _flood_ok(services: Services, update: Update) -> bool:
+    user = update.effective_user
+    if user is None:
+        return True
+    verdict = services.flood.check(user.id)
+    if verdict is FloodVerdict.WARN:
+        await send_reply(update.get_bot(), update.effective_chat.id, Reply(texts.FLOOD_NOTICE))
+    return verdict is FloodVerdict.OK
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet by name, subscribe to announcements and events, show the menu."""
+    services = services_of(context)
+    if not await _flood_ok(services, update):
+        return
+    await _touch(services, update)
+    chat_id = update.effective_chat.id
+    await asyncio.to_thread(citizens.subscribe_defaults, services.engine, chat_id)
+    user = update.effective_user
+    name = escape(user.first_name if user and user.first_name else "bạn")
+    reply = categories_reply(services.matcher.book, intro=texts.WELCOME.format(name=name))
+    await send_reply(context.bot, chat_id, reply)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain what the bot can do."""
+    if await _flood_ok(services_of(context), update):
+        await send_reply(context.bot, update.effective_chat.id, Reply(texts.HELP))
+
+
+async def faq_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the FAQ categories."""
+    services = services_of(context)
+    if await _flood_ok(services, update):
+        await send_reply(
+            context.bot, update.effective_chat.id, categories_reply(services.matcher.book)
+        )
+
+
+async def _change_subscription(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, on: bool
+) -> None:
+    services = services_of(context)
+    if not await _flood_ok(services, update):
+        return
+    await _touch(services, update)
+    chat_id = update.effective_chat.id
+    topic = citizens.parse_topic(" ".join(context.args or []))
+    if topic is None:
+        usage = texts.SUBSCRIBE_USAGE if on else texts.UNSUBSCRIBE_USAGE
+        await send_reply(context.bot, chat_id, Reply(usage))
+        return
+    change = citizens.subscribe if on else citizens.unsubscribe
+    changed = await asyncio.to_thread(change, services.engine, chat_id, topic)
+    text = texts.subscribed_text(topic, changed) if on else texts.unsubscribed_text(topic, changed)
+    await send_reply(context.bot, chat_id, Reply(text))
+
+
+async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/subscribe thongbao|sukien|khuyenmai."""
+    await _change_subscription(update, context, on=True)
+
+
+async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unsubscribe thongbao|sukien|khuyenmai."""
+    await _change_subscription(update, context, on=False)
+
+
+def settings_keyboard(topics: set[Topic]) -> InlineKeyboardMarkup:
+    rows = []
+    for topic in Topic:
+        mark = "✅" if topic in topics else "⬜"
+        state = "off" if topic in topics else "on"
+        name = texts.TOPIC_NAMES[topic]
+        rows.append(
+            [InlineKeyboardButton(f"{mark} {name}", callback_data=f"sub:{state}:{topic.value}")]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the three topics as toggle buttons."""
+    services = services_of(context)
+    if not await _flood_ok(services, update):
+        return
+    await _touch(services, update)
+    topics = await asyncio.to_thread(citizens.topics_of, services.engine, update.effective_chat.id)
+    await context.bot.send_message(
+        update.effective_chat.id,
+        texts.SETTINGS_TITLE,
+        parse_mode=ParseMode.HTML,
+        reply_markup=settings_keyboard(topics),
+    )
+
+
+async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask to confirm deleting everything stored about the user."""
+    if not await _flood_ok(services_of(context), update):
+        return
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("🗑️ Xóa dữ liệu", callback_data="del:yes"),
+                InlineKeyboardButton("Giữ lại", callback_data="del:no"),
+            ]
+        ]
+    )
+    await context.bot.send_message(
+        update.effective_chat.id,
+        texts.DELETE_CONFIRM,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+    )
+
+
+def _addressed_to_bot(message: Message, bot_username: str) -> tuple[bool, str]:
+    """In groups, only mentions of the bot and replies to it count; returns the text without the mention."""
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return True, text
+    mention = f"@{bot_username}".lower()
+    if mention in text.lower():
+        start = text.lower().index(mention)
+        return True, (text[:start] + text[start + len(mention) :]).strip()
+    replied = message.reply_to_message
+    if replied and replied.from_user and replied.from_user.username == bot_username:
+        return True, text
+    return False, text
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a free-text question through the matcher."""
+    message = update.effective_message
+    addressed, text = _addressed_to_bot(message, context.bot.username)
+    if not addressed:
+        return
+    services = services_of(context)
+    if not await _flood_ok(services, update):
+        return
+    await _touch(services, update)
+    chat_id = update.effective_chat.id
+    if not text.strip():
+        await send_reply(context.bot, chat_id, empty_text_reply())
+        return
+    if len(text) > MAX_QUESTION_CHARS:
+        await send_reply(context.bot, chat_id, too_long_reply())
+        return
+    matcher = services.matcher
+    result = await asyncio.to_thread(matcher.match, text)
+    user = update.effective_user
+    reply = reply_for_match(matcher.book, result, user.first_name if user else None)
+    await send_reply(context.bot, chat_id, reply)
+    if result.status.value != "smalltalk":
+        await asyncio.to_thread(
+            citizens.log_question,
+            services.engine,
+            chat_id,
+            text,
+            result.status.value,
+            result.entry_id,
+            result.score,
+        )
+
+
+async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, locations...: a polite note that only text is understood."""
+    message = update.effective_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    services = services_of(context)
+    if await _flood_ok(services, update):
+        await _touch(services, update)
+        await send_reply(context.bot, message.chat.id, unsupported_media_reply())
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every button press is answered; stale or unknown buttons get a polite note."""
+    query = update.callback_query
+    data = query.data or ""
+    services = services_of(context)
+    chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
+    prefix = data.split(":", 1)[0]
+    if prefix == "fb":
+        await _feedback(services, query, chat_id, data)
+    elif prefix == "sub":
+        await _toggle(services, query, chat_id, data)
+    elif prefix == "del":
+        await _delete(services, query, chat_id, data)
+    elif prefix in ("menu", "cat", "faq"):
+        await _navigate(services, query, chat_id, data, context)
+    else:
+        await query.answer(STALE_BUTTON_TEXT)
+
+
+async def _navigate(services: Services, query, chat_id: int, data: str, context) -> None:
+    reply = navigation_reply(services.matcher.book, data)
+    if reply is None:
+        await query.answer(STALE_BUTTON_TEXT, show_alert=True)
+        return
+    await query.answer()
+    if data.startswith("faq:") or query.message is None:
+        await send_reply(context.bot, chat_id, reply)
+    else:
+        await edit_reply(query.message, reply)
+
+
+async def _feedback(services: Services, query, chat_id: int, data: str) -> None:
+    parts = data.split(":")
+    if (
+        len(parts) != 3
+        or parts[2] not in ("up", "down")
+        or parts[1] not in services.matcher.book.entries
+    ):
+        await query.answer(STALE_BUTTON_TEXT)
+        return
+    vote = 1 if parts[2] == "up" else -1
+    await asyncio.to_thread(citizens.record_feedback, services.engine, chat_id, parts[1], vote)
+    await query.answer(FEEDBACK_THANKS[parts[2]])
+
+
+async def _toggle(services: Services, query, chat_id: int, data: str) -> None:
+    parts = data.split(":")
+    topic = citizens.parse_topic(parts[2]) if len(parts) == 3 else None
+    if topic is None or parts[1] not in ("on", "off"):
+        await query.answer(STALE_BUTTON_TEXT)
+        return
+    on = parts[1] == "on"
+    change = citizens.subscribe if on else citizens.unsubscribe
+    await asyncio.to_thread(change, services.engine, chat_id, topic)
+    name = texts.TOPIC_NAMES[topic].lower()
+    await query.answer(f"Đã bật nhận {name}." if on else f"Đã tắt nhận {name}.")
+    message = query.message
+    if message is not None and message.text and message.text.startswith("🔔"):
+        topics = await asyncio.to_thread(citizens.topics_of, services.engine, chat_id)
+        try:
+            await message.edit_reply_markup(settings_keyboard(topics))
+        except Exception:  # the toast already confirmed the change
+            log.debug("settings keyboard not refreshed", exc_info=True)
+
+
+async def _delete(services: Services, query, chat_id: int, data: str) -> None:
+    if data == "del:yes":
+        counts = await asyncio.to_thread(citizens.delete_user_data, services.engine, chat_id)
+        log.info("deleted data of chat %s: %s", chat_id, counts)
+        await query.answer("Đã xóa.")
+        text = texts.DELETE_DONE
+    elif data == "del:no":
+        await query.answer()
+        text = texts.DELETE_KEPT
+    else:
+        await query.answer(STALE_BUTTON_TEXT)
+        return
+    if query.message is not None:
+        await query.message.edit_text(text)

@@ -1,0 +1,85 @@
+"""Turn domain replies into Telegram messages; fall back to plain text when Telegram rejects HTML."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.replies import Reply
+from bot.telegram_html import MAX_MESSAGE_LENGTH, html_to_plain
+
+log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.text, callback_data=b.callback_data)
+                for b in row
+            ]
+            for row in reply.buttons
+        ]
+    )
+
+
+def _is_markup_error(error: BadRequest) -> bool:
+    text = error.message.lower()
+    return "can't parse entities" in text or "message is too long" in text
+
+
+def plain_fallback(html: str) -> str:
+    text = html_to_plain(html)
+    return text if len(text) <= MAX_MESSAGE_LENGTH else text[: MAX_MESSAGE_LENGTH - 1] + "…"
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message:
+    """Send `reply` as HTML; if Telegram cannot parse it, send it again as plain text."""
+    markup = keyboard(reply)
+    try:
+        return await bot.send_message(
+            chat_id,
+            reply.html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as error:
+        if not _is_markup_error(error):
+            raise
+        log.warning(
+            "HTML rejected by Telegram (%s); sending plain text to %s", error.message, chat_id
+        )
+        return await bot.send_message(
+            chat_id,
+            plain_fallback(reply.html),
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+        )
+
+
+async def edit_reply(message: Message, reply: Reply) -> None:
+    """Replace a bot message (menu navigation); identical content is not an error."""
+    markup = keyboard(reply)
+    try:
+        await message.edit_text(
+            reply.html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as error:
+        if "message is not modified" in error.message.lower():
+            return
+        if _is_markup_error(error):
+            await message.edit_text(plain_fallback(reply.html), reply_markup=markup)
+            return
+        raise

@@ -1,0 +1,125 @@
+"""Decision logic of the matcher on a small FAQ written for the test."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.faq_files import load_faq_strict
+from bot.knowledge.matcher import Matcher, MatchStatus, Thresholds
+from bot.knowledge.smalltalk import SmalltalkKind
+
+FAQ = """\
+category: Thử nghiệm
+entries:
+  - id: vneid-muc-2
+    question: Làm thế nào để đăng ký tài khoản định danh điện tử VNeID mức 2?
+    variants: [Kích hoạt VNeID mức 2 ở đâu, Đăng ký định danh mức 2]
+    answer: Mang căn cước công dân gắn chip đến công an xã, phường.
+  - id: vneid-quen-mat-khau
+    question: Quên mật khẩu VNeID thì làm sao?
+    variants: [Lấy lại mật khẩu ứng dụng VNeID]
+    answer: Chọn Quên mật khẩu trên màn hình đăng nhập.
+  - id: dvc-dang-ky
+    question: Đăng ký tài khoản Cổng Dịch vụ công quốc gia thế nào?
+    variants: [Tạo tài khoản dịch vụ công]
+    answer: Vào dichvucong.gov.vn và chọn Đăng ký.
+  - id: dvc-tra-cuu
+    question: Tra cứu tình trạng hồ sơ trên Cổng Dịch vụ công
+    variants: [Xem hồ sơ đã nộp đến đâu rồi]
+    answer: Dùng mục Tra cứu hồ sơ.
+  - id: qr-thanh-toan
+    question: Thanh toán bằng mã QR như thế nào?
+    variants: [Quét mã QR để trả tiền]
+    answer: Mở ứng dụng ngân hàng, chọn quét QR.
+"""
+SYNONYMS = "synonyms:\n  ko: không\n  dc: được\n  tk: tài khoản\n  dvc: dịch vụ công\n  mk: mật khẩu\n"
+
+
+@pytest.fixture(scope="module")
+def matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    directory: Path = tmp_path_factory.mktemp("faq")
+    (directory / "test.yaml").write_text(FAQ, encoding="utf-8")
+    (directory / "_synonyms.yaml").write_text(SYNONYMS, encoding="utf-8")
+    return Matcher(load_faq_strict(directory))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Làm thế nào để đăng ký tài khoản định danh điện tử VNeID mức 2?", "vneid-muc-2"),
+        ("lam sao dang ky vneid muc 2", "vneid-muc-2"),
+        ("cho mình hỏi quên mk vneid thì lm sao ạ", "vneid-quen-mat-khau"),
+        ("tao tk dvc", "dvc-dang-ky"),
+        ("thanh toan bang ma qr", "qr-thanh-toan"),
+        ("đăg ký vneid mứk 2", "vneid-muc-2"),  # typos
+        ("xem ho so da nop den dau roi", "dvc-tra-cuu"),
+    ],
+)
+def test_confident_answers(matcher: Matcher, query: str, expected: str) -> None:
+    result = matcher.match(query)
+    assert result.status is MatchStatus.ANSWER, result
+    assert result.entry_id == expected
+    assert result.candidates[0].id == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["thời tiết hôm nay thế nào", "kết quả bóng đá tối qua", "vay tiền lãi suất thấp", "asdfgh qwerty"],
+)
+def test_out_of_scope_is_not_bluffed(matcher: Matcher, query: str) -> None:
+    assert matcher.match(query).status is MatchStatus.NONE
+
+
+def test_ambiguous_question_gets_suggestions(matcher: Matcher) -> None:
+    result = matcher.match("vneid")  # two VNeID entries fit equally
+    assert result.status is MatchStatus.SUGGEST
+    assert {c.id for c in result.candidates} >= {"vneid-muc-2", "vneid-quen-mat-khau"}
+    assert result.entry_id is None
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ("xin chào", SmalltalkKind.GREETING),
+        ("hello bot", SmalltalkKind.GREETING),
+        ("cam on ban nhieu nha", SmalltalkKind.THANKS),
+        ("tạm biệt", SmalltalkKind.BYE),
+        ("bạn là ai", SmalltalkKind.IDENTITY),
+    ],
+)
+def test_smalltalk(matcher: Matcher, query: str, kind: SmalltalkKind) -> None:
+    result = matcher.match(query)
+    assert result.status is MatchStatus.SMALLTALK
+    assert result.smalltalk is kind
+
+
+def test_greeting_with_a_question_answers_the_question(matcher: Matcher) -> None:
+    result = matcher.match("chào bạn, cho mình hỏi cách thanh toán qr với ạ")
+    assert result.status is MatchStatus.ANSWER
+    assert result.entry_id == "qr-thanh-toan"
+
+
+@pytest.mark.parametrize("query", ["", "   ", "???", "ạ"])
+def test_empty_or_filler_only_is_none(matcher: Matcher, query: str) -> None:
+    result = matcher.match(query)
+    assert result.status is MatchStatus.NONE
+    assert result.candidates == ()
+
+
+def test_huge_input_is_bounded(matcher: Matcher) -> None:
+    result = matcher.match("vneid " * 20_000)
+    assert result.status in (MatchStatus.SUGGEST, MatchStatus.ANSWER, MatchStatus.NONE)
+
+
+def test_thresholds_drive_the_decision(matcher: Matcher) -> None:
+    strict = Matcher(matcher.book, thresholds=Thresholds(answer=0.99, margin=0.5, suggest=0.98))
+    assert strict.match("lam sao dang ky vneid muc 2").status is MatchStatus.NONE
+    lenient = Matcher(matcher.book, thresholds=Thresholds(answer=0.0, margin=0.0, suggest=0.0))
+    assert lenient.match("vneid").status is MatchStatus.ANSWER
+
+
+def test_scores_are_in_unit_range_and_sorted(matcher: Matcher) -> None:
+    _, candidates = matcher.score_entries("đăng ký tài khoản dịch vụ công vneid")
+    scores = [c.score for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
