@@ -7,8 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from watchfiles import awatch
-
+from bot.file_watch import Snapshot, snapshot, watch_directory
 from bot.knowledge.faq_files import FaqProblem, load_faq_dir
 from bot.knowledge.matcher import Matcher
 
@@ -24,9 +23,11 @@ class FaqStore:
         self.directory = Path(directory)
         self.matcher: Matcher | None = None
         self.last_problems: list[FaqProblem] = []
+        self._snapshot: Snapshot = {}
 
     def load(self) -> list[FaqProblem]:
         """(Re)load the directory. The first load serves whatever is valid; later ones are all-or-nothing."""
+        self._snapshot = snapshot(self.directory)  # taken first: no edit falls between
         book, problems = load_faq_dir(self.directory)
         self.last_problems = problems
         if problems and self.matcher is not None:
@@ -45,15 +46,16 @@ class FaqStore:
         """Build the new index off the event loop, so replies keep flowing during a reload."""
         return await asyncio.to_thread(self.load)
 
-    async def watch(self, on_problems: ProblemsCallback | None = None, poll_ms: int = 1000) -> None:
+    async def watch(
+        self, on_problems: ProblemsCallback | None = None, poll_seconds: float = 1.0
+    ) -> None:
         """Reload on every change under the directory until cancelled."""
-        async for _changes in awatch(
-            self.directory, force_polling=True, poll_delay_ms=poll_ms, debounce=300, step=100
-        ):
-            try:
-                problems = await self.reload()
-            except Exception:  # a reload must never take the bot down
-                log.exception("FAQ reload failed")
-                continue
+
+        async def changed(_paths: set[str]) -> None:
+            problems = await self.reload()
             if problems and on_problems is not None:
                 await on_problems(problems)
+
+        await watch_directory(
+            self.directory, changed, poll_seconds=poll_seconds, initial=self._snapshot
+        )

@@ -100,8 +100,8 @@ async def _post_init(application: Application) -> None:
 
     if services.faq.last_problems:
         await faq_problems(services.faq.last_problems)
-    poll_ms = int(services.settings.reload_poll_seconds * 1000)
-    services.background.append(asyncio.create_task(services.faq.watch(faq_problems, poll_ms)))
+    watcher = services.faq.watch(faq_problems, services.settings.reload_poll_seconds)
+    services.background.append(asyncio.create_task(watcher))
     try:
         from bot.telegram import background
     except ImportError:  # pragma: no cover - broadcasting not installed

@@ -10,6 +10,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot import citizens
+from bot.knowledge.matcher import MatchStatus
 from bot.models import Topic
 from bot.replies import (
     FEEDBACK_THANKS,
@@ -197,9 +198,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     matcher = services.matcher
     result = await asyncio.to_thread(matcher.match, text)
     user = update.effective_user
-    reply = reply_for_match(matcher.book, result, user.first_name if user else None)
-    await send_reply(context.bot, chat_id, reply)
-    if result.status.value != "smalltalk":
+    if result.status is not MatchStatus.SMALLTALK:  # logged first: a failed send loses nothing
         await asyncio.to_thread(
             citizens.log_question,
             services.engine,
@@ -209,6 +208,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             result.entry_id,
             result.score,
         )
+    reply = reply_for_match(matcher.book, result, user.first_name if user else None)
+    await send_reply(context.bot, chat_id, reply)
 
 
 async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
