@@ -15,6 +15,10 @@ from bot.knowledge.matcher import Matcher
 app = typer.Typer(help="Công Dân Số Bot", no_args_is_help=True, add_completion=False)
 faq_app = typer.Typer(help="Kiểm tra và đánh giá bộ câu hỏi (FAQ).", no_args_is_help=True)
 app.add_typer(faq_app, name="faq")
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+report_app = typer.Typer(help="Báo cáo cho quản trị viên.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 FaqDirOption = typer.Option(None, "--faq-dir", help="Thư mục FAQ (mặc định FAQ_DIR hoặc faq/)")
 
@@ -129,6 +133,57 @@ def faq_eval(
                 f"MISS line {outcome.case.line}: expected {outcome.case.expected} got "
                 f"{r.status.value}/{r.entry_id} [{top}] :: {outcome.case.query}"
             )
+
+
+def _engine():
+    from bot.db import create_db_engine, upgrade_database
+
+    settings = _settings()
+    try:
+        engine = create_db_engine(settings.database_url)
+        upgrade_database(engine)
+    except Exception as exc:
+        typer.echo(f"Không kết nối/nâng cấp được cơ sở dữ liệu: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (also done automatically at start)."""
+    from bot.db import database_revision
+
+    engine = _engine()
+    typer.echo(f"OK: cơ sở dữ liệu ở phiên bản {database_revision(engine)}.")
+
+
+@report_app.command("unanswered")
+def report_unanswered(
+    since: str | None = typer.Option(None, "--since", help="Từ ngày (YYYY-MM-DD), giờ địa phương"),
+    limit: int = typer.Option(50, "--limit", help="Số nhóm tối đa"),
+) -> None:
+    """Unanswered questions grouped by similarity, most frequent first."""
+    from datetime import datetime
+
+    from bot.insight import unanswered_report
+
+    settings = _settings()
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since).replace(tzinfo=settings.zone)
+        except ValueError as exc:
+            typer.echo(f"Ngày không hợp lệ: {since!r} (cần dạng YYYY-MM-DD)", err=True)
+            raise typer.Exit(2) from exc
+    groups = unanswered_report(_engine(), since=start)
+    if not groups:
+        typer.echo("Không có câu hỏi nào chưa được trả lời.")
+        return
+    for number, group in enumerate(groups[:limit], start=1):
+        last = group.last_asked.strftime("%Y-%m-%d %H:%M")
+        typer.echo(f"{number:>3}. [{group.count} lần, gần nhất {last} UTC] {group.representative}")
+        for example in group.examples[1:]:
+            typer.echo(f"       ~ {example}")
 
 
 @app.command()

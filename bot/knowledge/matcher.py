@@ -50,6 +50,7 @@ class Weights:
     repaired: float = 0.85  # a typo-repaired token counts this much
     unknown_token: float = 0.6  # an unknown query word weighs this fraction of the max IDF
     recall_beta: float = 1.5  # F-beta of query coverage vs phrasing precision
+    precision_floor: float = 0.5  # if > 0: score = recall * (floor + (1 - floor) * precision)
     fuzzy: float = 0.25  # share of the rapidfuzz re-rank score in the final score
 
 
@@ -248,11 +249,7 @@ class Matcher:
                     for unit in phrasing.units & query_units.keys()
                 )
                 precision = max(precision, matched / (phrasing.weight or 1.0))
-            lexical = (
-                (1 + beta2) * recall * precision / (beta2 * precision + recall)
-                if recall > 0 and precision > 0
-                else 0.0
-            )
+            lexical = self._lexical(recall, precision, beta2)
             scored.append((lexical, number))
         scored.sort(key=lambda item: -item[0])
         final: list[Candidate] = []
@@ -267,6 +264,17 @@ class Matcher:
             final.append(Candidate(index.ids[number], min(score, 1.0)))
         final.sort(key=lambda c: -c.score)
         return None, final
+
+    def _lexical(self, recall: float, precision: float, beta2: float) -> float:
+        """Combine query coverage (recall) and phrasing coverage (precision) into [0, 1]."""
+        if recall <= 0:
+            return 0.0
+        floor = self.weights.precision_floor
+        if floor > 0:
+            return min(recall, 1.0) * (floor + (1 - floor) * precision)
+        if precision <= 0:
+            return 0.0
+        return (1 + beta2) * recall * precision / (beta2 * precision + recall)
 
     def match(self, text: str) -> MatchResult:
         """Decide how to answer `text`."""
