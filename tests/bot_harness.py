@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.db import create_db_engine, upgrade_database
 from bot.knowledge.store import FaqStore
 from bot.telegram.app import build_application
+
 from telegram_standin import BotApiStandin
 
 TEST_FAQ = """\

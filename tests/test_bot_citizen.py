@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot import citizens
 from bot.models import Feedback, QuestionLog, Topic, User
+
 from bot_harness import make_settings, running_bot, write_test_faq
 from telegram_standin import BotApiStandin
 
