@@ -1,0 +1,41 @@
+"""Scheduled notices: schedules/*.yaml -> validated notices -> APScheduler jobs -> campaigns."""
+
+from bot.schedule.firing import DueResult, catch_up, fire_notice, record_skipped, settle_due
+from bot.schedule.notices import (
+    Notice,
+    Problem,
+    check_schedules,
+    load_schedules,
+    notice_text,
+    reminder_text,
+)
+from bot.schedule.runner import NoticeScheduler
+from bot.schedule.timing import (
+    FireInstant,
+    NextFires,
+    describe_next_fires,
+    format_next_fires,
+    next_fire_times,
+)
+from bot.schedule.watch import watch_schedules
+
+__all__ = [
+    "DueResult",
+    "FireInstant",
+    "NextFires",
+    "Notice",
+    "NoticeScheduler",
+    "Problem",
+    "catch_up",
+    "check_schedules",
+    "describe_next_fires",
+    "fire_notice",
+    "format_next_fires",
+    "load_schedules",
+    "next_fire_times",
+    "notice_text",
+    "record_skipped",
+    "reminder_text",
+    "settle_due",
+    "watch_schedules",
+]

@@ -1,0 +1,275 @@
+"""NoticeScheduler: schedules/*.yaml -> APScheduler jobs -> exactly-once campaigns.
+
+APScheduler (in-process, memory job store) only says *when* to look; what is due is computed
+from the notices and the clock, and what was fired lives in the database. Each notice keeps a
+horizon: every instant up to it has been handled. A job wakes at the notice's next instant and
+settles (horizon, now]; a sweep every minute does the same for all notices, so a lost wake-up
+or a database hiccup only delays a notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from bot.models import Campaign
+from bot.schedule.firing import (
+    SKIP_LOOKBACK,
+    DueResult,
+    settle_due,
+    settle_interrupted_fires,
+)
+from bot.schedule.notices import Notice, Problem, load_schedules
+from bot.schedule.timing import FireInstant, as_utc, fire_instants, next_fire_times
+from bot.schedule.watch import snapshot_schedules, watch_schedules
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+OnFire = Callable[[Campaign], Awaitable[object] | object]
+OnProblems = Callable[[list[Problem]], Awaitable[object] | object]
+SWEEP_JOB_ID = "notices:sweep"
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _job_id(notice_id: str) -> str:
+    return f"notice:{notice_id}"
+
+
+class NoticeScheduler:
+    """Fires the notices of `settings.schedules_dir` on time, once, and reloads them on edits.
+
+    `on_fire(campaign)` runs after each campaign is queued (wake the sender there);
+    `on_problems(problems)` after a load that found problems (tell the admins there).
+    Both may be sync or async.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        on_fire: OnFire | None = None,
+        on_problems: OnProblems | None = None,
+        clock: Clock = system_clock,
+        directory: Path | str | None = None,
+        watch: bool = True,
+        poll_seconds: float | None = None,
+        sweep_seconds: float = 60.0,
+    ) -> None:
+        self.engine = engine
+        self.directory = Path(directory if directory is not None else settings.schedules_dir)
+        self.zone = settings.zone
+        self.catchup_window = timedelta(seconds=settings.catchup_window_seconds)
+        self.problems: list[Problem] = []
+        self._on_fire = on_fire
+        self._on_problems = on_problems
+        self._clock = clock
+        self._watch = watch
+        self._poll_seconds = settings.reload_poll_seconds if poll_seconds is None else poll_seconds
+        self._sweep_seconds = sweep_seconds
+        self._notices: dict[str, Notice] = {}
+        self._horizon: dict[str, datetime] = {}  # per notice: instants up to here are handled
+        self._lock = asyncio.Lock()
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 50},
+        )
+        self._stop_watching: asyncio.Event | None = None
+        self._watch_task: asyncio.Task | None = None
+
+    # --- public --------------------------------------------------------------------------
+
+    @property
+    def notices(self) -> list[Notice]:
+        return list(self._notices.values())
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler.running
+
+    async def start(self) -> DueResult:
+        """Load the files, catch up on what was missed, schedule the rest, start watching."""
+        # The snapshot comes first, so an edit made while loading is still seen as a change.
+        files_seen = await asyncio.to_thread(snapshot_schedules, self.directory)
+        notices, problems = await asyncio.to_thread(load_schedules, self.directory)
+        await self._report(problems)
+        now = self._now()
+        await asyncio.to_thread(settle_interrupted_fires, self.engine)
+        async with self._lock:
+            self._notices = {notice.id: notice for notice in notices}
+            # Start-up catch-up: recent misses are sent, older ones recorded as skipped.
+            since = now - max(SKIP_LOOKBACK, self.catchup_window)
+            self._horizon = {notice_id: since for notice_id in self._notices}
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self.run_due,
+            IntervalTrigger(seconds=self._sweep_seconds, timezone=UTC),
+            id=SWEEP_JOB_ID,
+            replace_existing=True,
+        )
+        result = await self.run_due()
+        if self._watch:
+            self._stop_watching = asyncio.Event()
+            self._watch_task = asyncio.create_task(
+                watch_schedules(
+                    self.directory,
+                    self._files_changed,
+                    poll_seconds=self._poll_seconds,
+                    initial=files_seen,
+                    stop_event=self._stop_watching,
+                ),
+                name="watch-schedules",
+            )
+        log.info("notice scheduler started with %d notices", len(self._notices))
+        return result
+
+    async def reload(self) -> list[Problem]:
+        """Re-read the files and replace the jobs; returns the problems found.
+
+        A notice that is now broken (or whose file no longer parses) keeps its last good version
+        until it is fixed, so one bad edit silences nothing. New notices never fire for instants
+        before the reload.
+        """
+        notices, problems = await asyncio.to_thread(load_schedules, self.directory)
+        await self._report(problems)
+        fresh = {notice.id: notice for notice in notices}
+        broken_files = {p.file for p in problems if p.notice_id is None}
+        broken_notices = {(p.file, p.notice_id) for p in problems if p.notice_id is not None}
+        now = self._now()
+        async with self._lock:
+            for old in self._notices.values():
+                if old.id not in fresh and (
+                    old.source in broken_files or (old.source, old.id) in broken_notices
+                ):
+                    log.warning("keeping the last good version of notice %s", old.id)
+                    fresh[old.id] = old
+            for gone in set(self._notices) - set(fresh):
+                self._horizon.pop(gone, None)
+                if self._scheduler.get_job(_job_id(gone)):
+                    self._scheduler.remove_job(_job_id(gone))
+            for notice_id in fresh:
+                self._horizon.setdefault(notice_id, now)
+            self._notices = fresh
+        await self.run_due()
+        log.info("schedules reloaded: %d notices, %d problems", len(fresh), len(problems))
+        return problems
+
+    async def run_due(self) -> DueResult:
+        """Settle every instant that is due by the clock, then (re)schedule the jobs."""
+        return await self._settle(list(self._notices))
+
+    def next_fire_times(self, n: int) -> list[FireInstant]:
+        """The next `n` instants over all loaded notices (aware UTC)."""
+        return next_fire_times(self._notices.values(), self._now(), self.zone, n)
+
+    async def shutdown(self) -> None:
+        """Stop watching and stop the scheduler; what was queued stays in the outbox."""
+        if self._stop_watching is not None:
+            self._stop_watching.set()
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch_task
+            self._watch_task = None
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        log.info("notice scheduler stopped")
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return as_utc(self._clock())
+
+    async def _report(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        for problem in problems:
+            log.warning("schedule problem: %s", problem)
+        if problems and self._on_problems is not None:
+            await self._call(self._on_problems, problems)
+
+    async def _files_changed(self, _changes: object) -> None:
+        await self.reload()
+
+    async def _run_notice(self, notice_id: str) -> None:
+        await self._settle([notice_id])
+
+    async def _settle(self, notice_ids: list[str]) -> DueResult:
+        result = DueResult()
+        async with self._lock:
+            now = self._now()
+            for notice_id in notice_ids:
+                notice = self._notices.get(notice_id)
+                if notice is None:
+                    continue
+                since = self._horizon.get(notice_id, now)
+                if since < now:
+                    try:
+                        result.extend(
+                            await asyncio.to_thread(
+                                settle_due,
+                                self.engine,
+                                notice,
+                                since=since,
+                                now=now,
+                                tz=self.zone,
+                                catchup_window=self.catchup_window,
+                            )
+                        )
+                    except Exception:
+                        # The horizon stays put: the sweep retries these instants.
+                        log.exception("firing notice %s failed; will retry", notice_id)
+                        continue
+                    self._horizon[notice_id] = now
+                self._schedule_next(notice)
+        for campaign in result.fired:
+            await self._notify(campaign)
+        return result
+
+    def _schedule_next(self, notice: Notice) -> None:
+        job_id = _job_id(notice.id)
+        horizon = self._horizon[notice.id]
+        upcoming = next(fire_instants(notice, horizon, self.zone), None)
+        if upcoming is None:
+            if self._scheduler.get_job(job_id):
+                self._scheduler.remove_job(job_id)
+            return
+        # The job runs on the real clock; keep the injected clock's distance to the instant.
+        run_at = datetime.now(UTC) + (upcoming.at - self._now())
+        self._scheduler.add_job(
+            self._run_notice,
+            DateTrigger(run_date=run_at, timezone=UTC),
+            args=[notice.id],
+            id=job_id,
+            name=f"{notice.id} {upcoming.kind} {upcoming.at.isoformat()}",
+            replace_existing=True,
+        )
+
+    async def _notify(self, campaign: Campaign) -> None:
+        if self._on_fire is not None:
+            await self._call(self._on_fire, campaign)
+
+    @staticmethod
+    async def _call(callback: Callable[[Any], object], argument: object) -> None:
+        """Run a sync or async callback; its failure is logged, never raised into scheduling."""
+        try:
+            result = callback(argument)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.exception("callback %r failed", callback)
