@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from bot.config import Settings
+from bot.file_watch import changed_files, snapshot, watch_directory
 from bot.models import Campaign, NoticeFire
 from bot.schedule.runner import NoticeScheduler
-from bot.schedule.watch import changed_files, snapshot_schedules, watch_schedules
 
 NOW = datetime(2027, 10, 10, 1, 0, tzinfo=UTC)  # 08:00 in Asia/Ho_Chi_Minh
 
@@ -223,9 +223,9 @@ async def test_watch_schedules_reports_each_change_and_survives_a_failing_callba
         changed.set()
         raise RuntimeError("a bad callback must not stop the watcher")
 
-    initial = snapshot_schedules(tmp_path)
+    initial = snapshot(tmp_path)
     task = asyncio.create_task(
-        watch_schedules(tmp_path, on_change, poll_seconds=0.05, initial=initial, stop_event=stop)
+        watch_directory(tmp_path, on_change, poll_seconds=0.05, initial=initial, stop_event=stop)
     )
     try:
         (tmp_path / "notes.txt").write_text("not a schedule")

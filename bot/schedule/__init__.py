@@ -17,7 +17,6 @@ from bot.schedule.timing import (
     format_next_fires,
     next_fire_times,
 )
-from bot.schedule.watch import watch_schedules
 
 __all__ = [
     "DueResult",
@@ -37,5 +36,4 @@ __all__ = [
     "record_skipped",
     "reminder_text",
     "settle_due",
-    "watch_schedules",
 ]

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.file_watch import snapshot, watch_directory
 from bot.models import Campaign
 from bot.schedule.firing import (
     SKIP_LOOKBACK,
@@ -33,7 +34,6 @@ from bot.schedule.firing import (
 )
 from bot.schedule.notices import Notice, Problem, load_schedules
 from bot.schedule.timing import FireInstant, as_utc, fire_instants, next_fire_times
-from bot.schedule.watch import snapshot_schedules, watch_schedules
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class NoticeScheduler:
     async def start(self) -> DueResult:
         """Load the files, catch up on what was missed, schedule the rest, start watching."""
         # The snapshot comes first, so an edit made while loading is still seen as a change.
-        files_seen = await asyncio.to_thread(snapshot_schedules, self.directory)
+        files_seen = await asyncio.to_thread(snapshot, self.directory)
         notices, problems = await asyncio.to_thread(load_schedules, self.directory)
         await self._report(problems)
         now = self._now()
@@ -127,7 +127,7 @@ class NoticeScheduler:
         if self._watch:
             self._stop_watching = asyncio.Event()
             self._watch_task = asyncio.create_task(
-                watch_schedules(
+                watch_directory(
                     self.directory,
                     self._files_changed,
                     poll_seconds=self._poll_seconds,
