@@ -11,6 +11,7 @@ from bot.schedule.timing import (
     NOTICE,
     REMINDER,
     describe_next_fires,
+    describe_notices,
     format_next_fires,
     instants_between,
     next_fire_times,
@@ -49,9 +50,19 @@ def test_rows_come_soonest_first_and_finished_notices_last():
     rows = describe_next_fires(SHIPPED, TODAY, HCM, count=1)
     firsts = [row.times[0] for row in rows if row.times]
     assert firsts == sorted(firsts)
-    past = describe_next_fires(SHIPPED, datetime(2030, 1, 1, tzinfo=UTC), HCM, count=1)
+    past = describe_notices(
+        [notice(at="2027-01-01T07:00:00")], datetime(2030, 1, 1, tzinfo=UTC), HCM
+    )
     assert past[-1].times == ()
     assert "(không còn lần nào)" in format_next_fires(past)[-1]
+
+
+def test_shipped_examples_are_listed_but_never_fire():
+    rows = describe_next_fires(SHIPPED, TODAY, HCM, count=1)
+    examples = [row for row in rows if row.notice_id.startswith("vi-du-")]
+    assert examples and all(not row.enabled and row.times == () for row in examples)
+    assert any("(đang tắt" in line for line in format_next_fires(examples))
+    assert any(row.notice_id == "ngay-chuyen-doi-so-10-10" and row.times for row in rows)
 
 
 def test_naive_at_is_local_time_and_aware_at_keeps_its_offset():

@@ -191,6 +191,7 @@ class Notice(BaseModel):
     remind_text: str | None = None
     until: datetime | date | None = None
     expires_after: timedelta | None = None
+    enabled: bool = True  # false: validated and listed, never sent (shipped examples)
 
     _source: str = PrivateAttr(default="")
     _line: int | None = PrivateAttr(default=None)

@@ -83,6 +83,8 @@ def fire_instants(notice: Notice, after: datetime, tz: tzinfo) -> Iterator[FireI
     fires: the notice first, then the smallest offset. Every process agrees on that choice,
     which keeps the (notice_id, fire_at) key unique.
     """
+    if not notice.enabled:
+        return
     after = as_utc(after)
     streams = [_stream(notice, after, tz, None)]
     streams += [_stream(notice, after, tz, before) for before in notice.remind_before]
@@ -130,6 +132,7 @@ class NextFires:
     before: str  # "7d" for a reminder, "" for the notice
     times: tuple[datetime, ...]  # aware, in the bot's time zone
     source: str = ""
+    enabled: bool = True
 
     @property
     def label(self) -> str:
@@ -161,6 +164,7 @@ def describe_notices(
                     before=format_duration(before) if before else "",
                     times=tuple(found[before]),
                     source=notice.source,
+                    enabled=notice.enabled,
                 )
             )
     far_future = datetime.max.replace(tzinfo=UTC)
@@ -190,7 +194,9 @@ def format_next_fires(rows: Iterable[NextFires]) -> list[str]:
     width_kind = max(len(r.label) for r in rows)
     lines = []
     for row in rows:
-        times = ", ".join(_local(t) for t in row.times) or "(không còn lần nào)"
+        times = ", ".join(_local(t) for t in row.times) or (
+            "(không còn lần nào)" if row.enabled else "(đang tắt: enabled: false)"
+        )
         lines.append(
             f"{row.notice_id:<{width_id}}  {row.topic:<{width_topic}}  "
             f"{row.label:<{width_kind}}  {times}"
