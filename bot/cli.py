@@ -17,6 +17,8 @@ faq_app = typer.Typer(help="Kiểm tra và đánh giá bộ câu hỏi (FAQ).", 
 app.add_typer(faq_app, name="faq")
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+schedules_app = typer.Typer(help="Lịch thông báo (schedules/).", no_args_is_help=True)
+app.add_typer(schedules_app, name="schedules")
 report_app = typer.Typer(help="Báo cáo cho quản trị viên.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
@@ -184,6 +186,45 @@ def report_unanswered(
         typer.echo(f"{number:>3}. [{group.count} lần, gần nhất {last} UTC] {group.representative}")
         for example in group.examples[1:]:
             typer.echo(f"       ~ {example}")
+
+
+SchedulesDirOption = typer.Option(None, "--dir", help="Thư mục lịch (mặc định SCHEDULES_DIR)")
+
+
+@schedules_app.command("check")
+def schedules_check(directory: Path | None = SchedulesDirOption) -> None:
+    """Validate the schedule files; exit 1 naming every bad file and notice."""
+    from bot.schedule import check_schedules, load_schedules
+
+    directory = directory or _settings().schedules_dir
+    problems = check_schedules(directory)
+    for problem in problems:
+        typer.echo(f"LỖI {problem}", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} lỗi trong {directory}.", err=True)
+        raise typer.Exit(1)
+    notices, _ = load_schedules(directory)
+    typer.echo(f"OK: {len(notices)} thông báo hợp lệ.")
+
+
+@schedules_app.command("list")
+def schedules_list(
+    directory: Path | None = SchedulesDirOption,
+    count: int = typer.Option(3, "--count", help="Số lần gửi tới cho mỗi thông báo"),
+) -> None:
+    """Each notice's next fire times in the bot's time zone."""
+    from datetime import UTC, datetime
+
+    from bot.schedule import check_schedules, describe_next_fires, format_next_fires
+
+    settings = _settings()
+    directory = directory or settings.schedules_dir
+    for problem in check_schedules(directory):
+        typer.echo(f"LỖI {problem}", err=True)
+    rows = describe_next_fires(directory, datetime.now(UTC), settings.zone, count)
+    typer.echo(f"Giờ theo {settings.tz}:")
+    for line in format_next_fires(rows):
+        typer.echo(line)
 
 
 @app.command()

@@ -105,3 +105,23 @@ def test_db_upgrade_and_unanswered_report(tmp_path: Path) -> None:
     first, *_ = result.stdout.splitlines()
     assert "[3 lần" in first and "giá vàng hôm nay" in first
     assert dcbot("report", "unanswered", "--since", "hôm qua", env=env).returncode == 2
+
+
+def test_schedules_check_and_list_on_the_shipped_files() -> None:
+    result = dcbot("schedules", "check", "--dir", "schedules")
+    assert result.returncode == 0, result.stderr
+    result = dcbot("schedules", "list", "--dir", "schedules", env={"TZ": "Asia/Ho_Chi_Minh"})
+    assert result.returncode == 0, result.stderr
+    line = next(x for x in result.stdout.splitlines() if "ngay-chuyen-doi-so-10-10" in x and "notice" in x)
+    assert "-10-10 08:00+07:00" in line
+
+
+def test_schedules_check_names_file_and_notice(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        'notices:\n  - id: hoi-nghi\n    topic: events\n    cron: "99 8 * * *"\n    text: hi\n',
+        encoding="utf-8",
+    )
+    result = dcbot("schedules", "check", "--dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "bad.yaml" in result.stderr and "hoi-nghi" in result.stderr
+    assert "Traceback" not in result.stderr
