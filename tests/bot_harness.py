@@ -67,6 +67,7 @@ def make_settings(standin: BotApiStandin, tmp_path: Path, **overrides: Any) -> S
         "reload_poll_seconds": 0.2,
     }
     values.update(overrides)
+    Path(values["schedules_dir"]).mkdir(parents=True, exist_ok=True)
     return Settings(_env_file=None, **values)
 
 

@@ -21,7 +21,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.knowledge.store import FaqStore
 from bot.replies import Reply
-from bot.telegram import admin, citizen, texts
+from bot.telegram import admin, background, citizen, official, texts
 from bot.telegram.flood import FloodGuard
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import SERVICES_KEY, Services
@@ -34,6 +34,8 @@ COMMANDS = [
     BotCommand("help", "Hướng dẫn sử dụng"),
     BotCommand("caidat", "Bật/tắt nhận thông báo, sự kiện, khuyến mãi"),
     BotCommand("xoadulieu", "Xóa dữ liệu của bạn"),
+    BotCommand("subscribe", "Đăng ký nhận tin: thongbao, sukien, khuyenmai"),
+    BotCommand("unsubscribe", "Hủy nhận tin: thongbao, sukien, khuyenmai"),
 ]
 
 
@@ -48,12 +50,7 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler(["caidat", "settings"], citizen.settings_command))
     add(CommandHandler(["xoadulieu", "deletedata"], citizen.delete_command))
     add(CommandHandler("thongke", admin.stats_command))
-    try:
-        from bot.telegram import official
-    except ImportError:  # pragma: no cover - broadcasting not installed
-        official = None
-    if official is not None:
-        official.register(application)
+    official.register(application)
     add(CallbackQueryHandler(citizen.on_callback))
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, citizen.on_text))
     add(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
@@ -102,21 +99,12 @@ async def _post_init(application: Application) -> None:
         await faq_problems(services.faq.last_problems)
     watcher = services.faq.watch(faq_problems, services.settings.reload_poll_seconds)
     services.background.append(asyncio.create_task(watcher))
-    try:
-        from bot.telegram import background
-    except ImportError:  # pragma: no cover - broadcasting not installed
-        return
     await background.start(application, services)
 
 
 async def _post_shutdown(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
-    try:
-        from bot.telegram import background
-
-        await background.stop(services)
-    except ImportError:  # pragma: no cover
-        pass
+    await background.stop(services)
     for task in services.background:
         task.cancel()
     await asyncio.gather(*services.background, return_exceptions=True)

@@ -1,0 +1,53 @@
+"""Background work started with the bot: the outbox sender and the notice scheduler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application
+
+from bot.broadcast import CampaignReport, OutboxSender
+from bot.schedule import NoticeScheduler
+from bot.telegram import admin, official
+from bot.telegram.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def start(application: Application, services: Services) -> None:
+    bot = application.bot
+
+    async def on_progress(_campaign_id: int, report: CampaignReport) -> None:
+        await official.edit_progress(bot, report, official.progress_text(report))
+
+    async def on_done(report: CampaignReport) -> None:
+        log.info("campaign %s finished: %s", report.campaign_id, report)
+        await official.edit_progress(bot, report, official.final_text(report))
+
+    services.sender = OutboxSender(
+        services.engine, bot, services.settings, on_campaign_done=on_done, on_progress=on_progress
+    )
+    await services.sender.start()
+
+    async def on_schedule_problems(problems) -> None:
+        await admin.notify_admins(
+            bot,
+            services.settings.admin_ids,
+            admin.problems_text("Lịch thông báo có lỗi, bot vẫn dùng bản cũ", problems),
+        )
+
+    services.scheduler = NoticeScheduler(
+        services.engine,
+        services.settings,
+        on_fire=lambda _campaign: services.sender.wake(),
+        on_problems=on_schedule_problems,
+        poll_seconds=services.settings.reload_poll_seconds,
+    )
+    await services.scheduler.start()
+
+
+async def stop(services: Services) -> None:
+    if services.scheduler is not None:
+        await services.scheduler.shutdown()
+    if services.sender is not None:
+        await services.sender.stop()
