@@ -19,6 +19,8 @@ db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 schedules_app = typer.Typer(help="Lịch thông báo (schedules/).", no_args_is_help=True)
 app.add_typer(schedules_app, name="schedules")
+broadcast_app = typer.Typer(help="Gửi thông báo tới người đăng ký.", no_args_is_help=True)
+app.add_typer(broadcast_app, name="broadcast")
 report_app = typer.Typer(help="Báo cáo cho quản trị viên.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
@@ -186,6 +188,62 @@ def report_unanswered(
         typer.echo(f"{number:>3}. [{group.count} lần, gần nhất {last} UTC] {group.representative}")
         for example in group.examples[1:]:
             typer.echo(f"       ~ {example}")
+
+
+@broadcast_app.command("create")
+def broadcast_create(
+    topic: str = typer.Option("thongbao", "--topic", help="thongbao | sukien | khuyenmai"),
+    text_file: Path = typer.Option(..., "--text-file", help="Tệp nội dung (HTML của Telegram)"),
+) -> None:
+    """Queue a broadcast in the database; the running bot sends it."""
+    from bot.broadcast import create_campaign
+    from bot.broadcast.promotion_rules import with_ad_prefix
+    from bot.citizens import parse_topic
+    from bot.models import Topic
+    from bot.telegram_html import html_problems
+
+    parsed = parse_topic(topic)
+    if parsed is None:
+        typer.echo(f"Chủ đề không hợp lệ: {topic!r} (thongbao | sukien | khuyenmai)", err=True)
+        raise typer.Exit(2)
+    try:
+        text = text_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"Không đọc được {text_file}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if parsed is Topic.PROMOTIONS:
+        text = with_ad_prefix(text)
+    problems = html_problems(text)
+    if problems:
+        for problem in problems:
+            typer.echo(f"LỖI {text_file}: {problem}", err=True)
+        raise typer.Exit(1)
+    campaign = create_campaign(_engine(), topic=parsed, text=text, created_by=None)
+    typer.echo(f"Đã xếp hàng chiến dịch #{campaign.id}: {campaign.total} người nhận.")
+
+
+@broadcast_app.command("status")
+def broadcast_status(campaign_id: int | None = typer.Argument(None, help="Số chiến dịch")) -> None:
+    """Numbers of one campaign, or of the recent ones."""
+    from bot.broadcast import campaign_report, recent_campaigns
+
+    engine = _engine()
+    if campaign_id is None:
+        reports = recent_campaigns(engine, 10)
+    else:
+        report = campaign_report(engine, campaign_id)
+        if report is None:
+            typer.echo(f"Không có chiến dịch #{campaign_id}.", err=True)
+            raise typer.Exit(1)
+        reports = [report]
+    if not reports:
+        typer.echo("Chưa có chiến dịch nào.")
+    for r in reports:
+        typer.echo(
+            f"#{r.campaign_id} {r.kind}/{r.topic} {r.status}: gửi {r.sent}/{r.total}, "
+            f"không liên lạc được {r.unreachable}, lỗi {r.failed}, bỏ qua {r.skipped}, "
+            f"hủy {r.cancelled}, còn chờ {r.pending}, {r.duration.total_seconds():.1f} s"
+        )
 
 
 SchedulesDirOption = typer.Option(None, "--dir", help="Thư mục lịch (mặc định SCHEDULES_DIR)")
