@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 
 from bot.replies import Reply
 from bot.telegram_html import MAX_MESSAGE_LENGTH, html_to_plain
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+MAX_REPLY_WAIT_SECONDS = 10.0
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -42,6 +45,23 @@ def plain_fallback(html: str) -> str:
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message:
+    """Send `reply`; a per-chat flood limit is waited out once (replies are never dropped)."""
+    try:
+        return await _send_reply_once(bot, chat_id, reply)
+    except RetryAfter as error:
+        delay = _seconds(error.retry_after)
+        if delay > MAX_REPLY_WAIT_SECONDS:
+            raise
+        log.info("flood limit for chat %s: reply waits %.1f s", chat_id, delay)
+        await asyncio.sleep(delay)
+        return await _send_reply_once(bot, chat_id, reply)
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _send_reply_once(bot: Bot, chat_id: int, reply: Reply) -> Message:
     """Send `reply` as HTML; if Telegram cannot parse it, send it again as plain text."""
     markup = keyboard(reply)
     try:

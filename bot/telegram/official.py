@@ -6,7 +6,7 @@ import asyncio
 import logging
 import secrets
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import Bot, Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -22,7 +22,7 @@ from bot.broadcast import (
 from bot.broadcast.promotion_rules import with_ad_prefix
 from bot.broadcast.sender import opt_out_keyboard
 from bot.models import Topic
-from bot.replies import Reply
+from bot.replies import Button, Reply
 from bot.telegram import texts
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import Services, services_of
@@ -120,21 +120,20 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             context.bot, chat_id, Reply(f"❌ Telegram từ chối nội dung: {escape(error.message)}")
         )
         return
-    confirm = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("✅ Gửi ngay", callback_data=f"bc:send:{draft_id}"),
-                InlineKeyboardButton("❌ Hủy", callback_data=f"bc:drop:{draft_id}"),
-            ]
-        ]
-    )
     name = texts.TOPIC_NAMES[topic].lower()
-    await context.bot.send_message(
+    await send_reply(
+        context.bot,
         chat_id,
-        f"👆 Bản xem trước, đúng như người dân sẽ nhận.\nChủ đề: <b>{name}</b> · "
-        f"Người nhận: <b>{len(recipients)}</b>",
-        parse_mode=ParseMode.HTML,
-        reply_markup=confirm,
+        Reply(
+            f"👆 Bản xem trước, đúng như người dân sẽ nhận.\nChủ đề: <b>{name}</b> · "
+            f"Người nhận: <b>{len(recipients)}</b>",
+            (
+                (
+                    Button("✅ Gửi ngay", f"bc:send:{draft_id}"),
+                    Button("❌ Hủy", f"bc:drop:{draft_id}"),
+                ),
+            ),
+        ),
     )
 
 
