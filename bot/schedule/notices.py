@@ -23,12 +23,12 @@ from pydantic import (
     model_validator,
 )
 
+from bot.broadcast.promotion_rules import AD_PREFIX, with_ad_prefix
 from bot.models import Topic
 from bot.telegram_html import MAX_MESSAGE_LENGTH, html_problems
 
 NOTICE_ID_PATTERN = re.compile(r"^[a-z0-9-]+$")
 NOTICE_ID_MAX_LENGTH = 128  # NoticeFire.notice_id / Campaign.notice_id
-AD_LABEL = "[QC]"  # "quảng cáo": every promotion starts with it (Luật Quảng cáo)
 LEFT_PLACEHOLDER = "{con_lai}"  # in remind_text: replaced by "7 ngày", "2 giờ"...
 SCHEDULE_SUFFIXES = (".yaml", ".yml")
 
@@ -326,14 +326,12 @@ class Notice(BaseModel):
 
 def with_ad_label(topic: Topic | str, text: str) -> str:
     """Promotions always start with "[QC]"; it is added when the file left it out."""
-    if topic == Topic.PROMOTIONS and not text.lstrip().startswith(AD_LABEL):
-        return f"{AD_LABEL} {text}"
-    return text
+    return with_ad_prefix(text) if topic == Topic.PROMOTIONS else text
 
 
 def _without_ad_label(text: str) -> str:
     stripped = text.lstrip()
-    return stripped[len(AD_LABEL) :].lstrip() if stripped.startswith(AD_LABEL) else text
+    return stripped[len(AD_PREFIX) :].lstrip() if stripped.startswith(AD_PREFIX) else text
 
 
 def notice_text(notice: Notice) -> str:
