@@ -6,9 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# pg_advisory_xact_lock key shared by every process of the bot ("dcbot" in ASCII).
+MIGRATION_LOCK_KEY = 0x6463626F74
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -50,6 +57,33 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+def alembic_config(connection: Connection) -> Config:
+    """An alembic config for the packaged migrations, running on `connection`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
 def upgrade_database(engine: Engine) -> None:
-    """Apply every alembic migration up to head (idempotent)."""
-    raise NotImplementedError  # implemented with the alembic migrations
+    """Apply every alembic migration up to head in one transaction (idempotent).
+
+    Processes starting at once queue on a lock, so only the first one migrates.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Released by the commit below; alembic reads the version only once we hold it.
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+        elif is_sqlite(engine):
+            # pysqlite opens no transaction before DDL: take the write lock ourselves.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        command.upgrade(alembic_config(connection), "head")
+        connection.commit()
+
+
+def database_revision(engine: Engine) -> str | None:
+    """The alembic revision the database is at, or None if it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

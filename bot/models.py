@@ -1,12 +1,27 @@
-"""SQLModel tables. All datetimes are stored as naive UTC (`utc_now()`), the same on SQLite and PostgreSQL."""
+"""SQLModel tables.
+
+All datetimes are stored as naive UTC (`utc_now()`), the same on SQLite and PostgreSQL. Each
+datetime field says `sa_type=DateTime` because recent SQLModel (0.0.50) otherwise maps `datetime`
+to its timezone-aware UTCDateTime, which rejects naive values.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# Every constraint gets a predictable name, so later migrations (and SQLite batch mode) can
+# alter or drop it; explicit names below win over the convention.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def utc_now() -> datetime:
@@ -46,16 +61,19 @@ class User(SQLModel, table=True):
     first_name: str = Field(default="", max_length=256)
     username: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=16)
-    first_seen: datetime = Field(default_factory=utc_now)
-    last_seen: datetime = Field(default_factory=utc_now)
+    first_seen: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    last_seen: datetime = Field(default_factory=utc_now, sa_type=DateTime)
     reachable: bool = True
     unreachable_reason: str | None = Field(default=None, max_length=256)
 
 
 class Subscription(SQLModel, table=True):
+    # Broadcasts look chats up by topic; the primary key leads with chat_id.
+    __table_args__ = (Index("ix_subscription_topic_chat", "topic", "chat_id"),)
+
     chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     topic: str = Field(primary_key=True, max_length=32)
-    created_at: datetime = Field(default_factory=utc_now)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
 
 
 class QuestionLog(SQLModel, table=True):
@@ -67,7 +85,7 @@ class QuestionLog(SQLModel, table=True):
     status: str = Field(max_length=16)
     entry_id: str | None = Field(default=None, max_length=128)
     score: float = 0.0
-    created_at: datetime = Field(default_factory=utc_now)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
 
 
 class Feedback(SQLModel, table=True):
@@ -77,7 +95,7 @@ class Feedback(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     entry_id: str = Field(max_length=128, index=True)
     vote: int  # +1 or -1; the latest vote of a chat for an entry wins
-    created_at: datetime = Field(default_factory=utc_now)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
 
 
 class Campaign(SQLModel, table=True):
@@ -89,10 +107,11 @@ class Campaign(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default=CampaignStatus.QUEUED, max_length=16, index=True)
     created_by: int | None = Field(default=None, sa_column=Column(BigInteger))
-    created_at: datetime = Field(default_factory=utc_now)
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    expires_at: datetime | None = None  # promotions not sent after this
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    started_at: datetime | None = Field(default=None, sa_type=DateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime)
+    # promotions are not sent after this
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime)
     notice_id: str | None = Field(default=None, max_length=128)
     total: int = 0
     progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
@@ -112,10 +131,10 @@ class Delivery(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     status: str = Field(default=DeliveryStatus.PENDING, max_length=16)
     attempts: int = 0
-    not_before: datetime | None = None
+    not_before: datetime | None = Field(default=None, sa_type=DateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
-    claimed_at: datetime | None = None
-    sent_at: datetime | None = None
+    claimed_at: datetime | None = Field(default=None, sa_type=DateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime)
     telegram_message_id: int | None = None
     error: str | None = Field(default=None, max_length=512)
 
@@ -127,8 +146,9 @@ class NoticeFire(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     notice_id: str = Field(max_length=128)
-    fire_at: datetime  # naive UTC, the scheduled instant (not the moment it ran)
+    # naive UTC, the scheduled instant (not the moment it ran)
+    fire_at: datetime = Field(sa_type=DateTime)
     kind: str = Field(default="notice", max_length=16)  # notice | reminder
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     outcome: str = Field(default="queued", max_length=16)  # queued | skipped
-    created_at: datetime = Field(default_factory=utc_now)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)

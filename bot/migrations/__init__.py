@@ -1,0 +1,1 @@
+"""Alembic environment shipped with the package; run it through `bot.db.upgrade_database`."""
