@@ -231,3 +231,15 @@ async def test_stats_for_admin_and_refusal_for_others(standin, bot) -> None:
     standin.push_command(900, "/thongke", user_id=900)
     [stats] = await standin.wait_for_messages(900, 1)
     assert "Thống kê" in stats["text"] and "bong da hom nay" in stats["text"]
+
+
+async def test_start_again_keeps_the_users_own_choices(standin, bot) -> None:
+    engine = engine_of(bot)
+    standin.push_command(CHAT, "/start")
+    await standin.wait_for_messages(CHAT, 1)
+    standin.push_command(CHAT, "/unsubscribe sukien")
+    await standin.wait_for_messages(CHAT, 2)
+    standin.push_command(CHAT, "/start")
+    messages = await standin.wait_for_messages(CHAT, 3)
+    assert "quay lại" in messages[-1]["text"]
+    assert citizens.topics_of(engine, CHAT) == {Topic.ANNOUNCEMENTS}

@@ -63,12 +63,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     if not await _flood_ok(services, update):
         return
-    await _touch(services, update)
+    is_new = await _touch(services, update)
     chat_id = update.effective_chat.id
-    await asyncio.to_thread(citizens.subscribe_defaults, services.engine, chat_id)
+    if is_new:  # a returning user's own choices in /caidat are kept
+        await asyncio.to_thread(citizens.subscribe_defaults, services.engine, chat_id)
     user = update.effective_user
     name = escape(user.first_name if user and user.first_name else "bạn")
-    reply = categories_reply(services.matcher.book, intro=texts.WELCOME.format(name=name))
+    welcome = texts.WELCOME if is_new else texts.WELCOME_BACK
+    reply = categories_reply(services.matcher.book, intro=welcome.format(name=name))
     await send_reply(context.bot, chat_id, reply)
 
 

@@ -25,6 +25,12 @@ WELCOME = (
     "đồng ý (/caidat). Gõ /help để xem hướng dẫn."
 )
 
+WELCOME_BACK = (
+    "Chào mừng <b>{name}</b> quay lại! 👋\n"
+    "Bạn cứ gõ câu hỏi, hoặc chọn chủ đề bên dưới. Cài đặt nhận tin của bạn vẫn được giữ "
+    "nguyên (xem hoặc đổi trong /caidat)."
+)
+
 HELP = (
     "<b>Mình có thể giúp gì?</b>\n"
     "• Trả lời câu hỏi về Cổng Dịch vụ công, VNeID, căn cước, cư trú, giấy phép lái xe, "
