@@ -202,3 +202,32 @@ async def test_cancel_a_running_campaign(standin, bot) -> None:
     assert delivered < 200
     standin.push_command(OFFICIAL, "/broadcasts", user_id=OFFICIAL)
     await standin.wait_for(lambda s: "cancelled" in s.messages_to(OFFICIAL)[-1]["text"])
+
+
+async def test_scheduled_notice_reaches_subscribers_once_through_the_outbox(
+    standin, tmp_path: Path
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    write_test_faq(tmp_path / "faq")
+    settings = make_settings(standin, tmp_path)
+    at = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(seconds=3)).replace(microsecond=0)
+    (tmp_path / "schedules" / "su-kien.yaml").write_text(
+        "notices:\n"
+        "  - id: hoi-nghi-cds\n"
+        "    topic: events\n"
+        f'    at: "{at.isoformat()}"\n'
+        '    text: "<b>Hội nghị chuyển đổi số</b> bắt đầu lúc 8 giờ"\n',
+        encoding="utf-8",
+    )
+    async with running_bot(settings) as application:
+        subscribe(application, [41, 42], Topic.EVENTS)
+        subscribe(application, [43], Topic.ANNOUNCEMENTS)
+        await standin.wait_for(
+            lambda s: len(s.messages_to(41)) == 1 and len(s.messages_to(42)) == 1, timeout=15
+        )
+        assert standin.messages_to(41)[0]["text"].startswith("Hội nghị chuyển đổi số")
+    async with running_bot(settings):  # a restart does not send it again
+        await standin.wait_for_call("getUpdates", count=len(standin.calls_to("getUpdates")) + 2)
+    assert len(standin.messages_to(41)) == 1 and standin.messages_to(43) == []
