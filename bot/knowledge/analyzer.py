@@ -11,7 +11,7 @@ from bot.knowledge.normalize import tokenize
 # Chat filler that carries no meaning for matching (folded). Words like "lam sao" stay:
 # IDF weighting makes them cheap without hiding "lam sao" from a phrasing that needs it.
 FILLER_TOKENS = frozenset(
-    "a ak ah ha nhe nha nhi oi ad admin bot em toi tui mik xin vui long giup dum voi "
+    "a ak ah ha nhe nha nhi oi ad admin em toi tui mik xin vui long giup dum voi "
     "zay nhung hoi biet muon duoc khong roi chua".split()
 )
 # Folding merges words ("bán"/"bạn", "ảnh"/"anh", "mã"/"mà", "thẻ"/"thế"), so only particles

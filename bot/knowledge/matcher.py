@@ -35,9 +35,9 @@ class MatchStatus(StrEnum):
 class Thresholds:
     """Decision thresholds on the final score in [0, 1]; calibrated by `dcbot faq eval`."""
 
-    answer: float = 0.55
-    margin: float = 0.06  # top score must beat the runner-up by this much to answer outright
-    suggest: float = 0.33
+    answer: float = 0.45
+    margin: float = 0.08  # top score must beat the runner-up by this much to answer outright
+    suggest: float = 0.37
     candidate: float = 0.25  # lowest score shown as a suggestion
 
 
@@ -47,8 +47,8 @@ class Weights:
 
     bigram: float = 0.6  # a bigram counts this fraction of its IDF on top of its tokens
     answer_text: float = 0.35  # a query word found only in the answer text counts this much
-    repaired: float = 0.85  # a typo-repaired token counts this much
-    unknown_token: float = 0.6  # an unknown query word weighs this fraction of the max IDF
+    repaired: float = 0.6  # a typo-repaired token counts this much
+    unknown_token: float = 1.0  # a query word no phrasing has weighs this fraction of the max IDF
     recall_beta: float = 1.5  # F-beta of query coverage vs phrasing precision
     precision_floor: float = 0.5  # if > 0: score = recall * (floor + (1 - floor) * precision)
     fuzzy: float = 0.25  # share of the rapidfuzz re-rank score in the final score
