@@ -38,9 +38,10 @@ class Analyzer:
             if key_tokens:
                 self._expansions[key_tokens] = tokenize(value)
         self._max_key = max((len(k) for k in self._expansions), default=1)
-        self._filler_phrases = sorted(
-            (tuple(p.split()) for p in FILLER_PHRASES), key=lambda p: -len(p)
-        )
+        self._expansion_starts = {key[0] for key in self._expansions}
+        self._filler_phrases: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in sorted((tuple(p.split()) for p in FILLER_PHRASES), key=lambda p: -len(p)):
+            self._filler_phrases.setdefault(phrase[0], []).append(phrase)
         self._vocabulary: list[str] = []
         self._vocabulary_set: frozenset[str] = frozenset()
         self._joined_pairs: dict[str, tuple[str, str]] = {}
@@ -55,9 +56,15 @@ class Analyzer:
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace abbreviations ("ko", "dc", "cccd") with their folded expansion."""
+        if self._expansion_starts.isdisjoint(tokens):  # the common case, checked in C
+            return list(tokens)
         out: list[str] = []
         i = 0
         while i < len(tokens):
+            if tokens[i] not in self._expansion_starts:
+                out.append(tokens[i])
+                i += 1
+                continue
             for size in range(min(self._max_key, len(tokens) - i), 0, -1):
                 replacement = self._expansions.get(tuple(tokens[i : i + size]))
                 if replacement is not None:
@@ -70,10 +77,12 @@ class Analyzer:
         return out
 
     def strip_filler(self, tokens: list[str]) -> list[str]:
+        if self._filler_phrases.keys().isdisjoint(tokens) and "minh" not in tokens:
+            return [token for token in tokens if token not in FILLER_TOKENS]
         out: list[str] = []
         i = 0
         while i < len(tokens):
-            for phrase in self._filler_phrases:
+            for phrase in self._filler_phrases.get(tokens[i], ()):
                 if tuple(tokens[i : i + len(phrase)]) == phrase:
                     i += len(phrase)
                     break

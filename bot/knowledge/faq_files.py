@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.telegram_html import html_problems
 
 SYNONYMS_FILE = "_synonyms.yaml"
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 MAX_FILE_BYTES = 2_000_000
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # fits 64-byte callback data
 URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s<>\"]*$", re.IGNORECASE)
@@ -151,7 +152,7 @@ def _read_yaml(path: Path, problems: list[FaqProblem]) -> Any:
         if path.stat().st_size > MAX_FILE_BYTES:
             problems.append(FaqProblem(name, None, f"tệp quá lớn (> {MAX_FILE_BYTES} byte)"))
             return None
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
         if data is None:
             problems.append(FaqProblem(name, None, "tệp trống"))
         return data

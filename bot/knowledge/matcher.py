@@ -189,7 +189,9 @@ class Matcher:
         return weight * (self.weights.bigram if "_" in unit else 1.0)
 
     def _unit_weights(self, index: _Index, units: frozenset[str]) -> float:
-        return sum(self._unit_weight(index, u) for u in units)
+        known = index.idf
+        bigram, unknown = self.weights.bigram, self.weights.unknown_token * index.max_idf
+        return sum(known.get(u, unknown) * (bigram if "_" in u else 1.0) for u in units)
 
     def analyze(self, text: str) -> tuple[SmalltalkKind | None, list[tuple[str, bool]]]:
         """Smalltalk kind (if the text is only smalltalk) and the repaired content tokens."""
