@@ -56,24 +56,25 @@ class Analyzer:
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace abbreviations ("ko", "dc", "cccd") with their folded expansion."""
-        if self._expansion_starts.isdisjoint(tokens):  # the common case, checked in C
+        starts = [i for i, token in enumerate(tokens) if token in self._expansion_starts]
+        if not starts:  # the common case
             return list(tokens)
         out: list[str] = []
-        i = 0
-        while i < len(tokens):
-            if tokens[i] not in self._expansion_starts:
-                out.append(tokens[i])
-                i += 1
+        done = 0
+        for i in starts:
+            if i < done:
                 continue
+            out.extend(tokens[done:i])
+            done = i + 1
             for size in range(min(self._max_key, len(tokens) - i), 0, -1):
                 replacement = self._expansions.get(tuple(tokens[i : i + size]))
                 if replacement is not None:
                     out.extend(replacement)
-                    i += size
+                    done = i + size
                     break
             else:
                 out.append(tokens[i])
-                i += 1
+        out.extend(tokens[done:])
         return out
 
     def strip_filler(self, tokens: list[str]) -> list[str]:
