@@ -1,0 +1,512 @@
+"""OutboxSender: the background worker that takes outbox rows to Telegram, paced and exactly once.
+
+Every row is committed `sending` right before its request and `sent` right after, with at most
+`max_in_flight` requests open, so a crash can leave at most that many rows in doubt; those are
+failed as ambiguous, never resent. All database work runs in worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import socket
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.broadcast import claims, outcomes, results
+from bot.broadcast import promotion_rules as rules
+from bot.broadcast.claims import ClaimedDelivery
+from bot.broadcast.outbox import CampaignReport, campaign_report, finish_campaigns
+from bot.broadcast.pacing import Pacer
+from bot.config import Settings
+from bot.db import is_sqlite
+from bot.models import Campaign, DeliveryStatus, Topic, utc_now
+
+log = logging.getLogger(__name__)
+
+OPT_OUT_LABEL = "Hủy nhận khuyến mãi"
+OPT_OUT_CALLBACK = "sub:off:promotions"
+MAX_NETWORK_ATTEMPTS = 5
+MAX_OUTAGE_DOUBLINGS = 4  # an outage pauses everything for at most 16 x retry_base_seconds
+
+DoneCallback = Callable[[CampaignReport], Awaitable[Any]]
+ProgressCallback = Callable[[int, CampaignReport], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    """What the sender needs of a campaign, cached while its rows go out."""
+
+    id: int
+    topic: str
+    text: str
+    expires_at: datetime | None
+
+    @property
+    def is_promotion(self) -> bool:
+        return self.topic == Topic.PROMOTIONS.value
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def opt_out_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(OPT_OUT_LABEL, callback_data=OPT_OUT_CALLBACK)]]
+    )
+
+
+class OutboxSender:
+    """Claims due outbox rows in small batches and sends them, paced, with at most 2 in flight."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        bot: Bot,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        worker_id: str | None = None,
+        on_campaign_done: DoneCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        progress_interval: float = 3.0,
+        batch_size: int = 10,
+        max_in_flight: int = 2,
+        lease_seconds: float = 60.0,
+        retry_base_seconds: float = 2.0,
+        idle_poll_seconds: float = 5.0,
+        single_sender: bool | None = None,
+    ) -> None:
+        self.engine = engine
+        self.bot = bot
+        self.settings = settings
+        self.clock = clock
+        self.worker_id = (worker_id or default_worker_id())[:64]
+        self.on_campaign_done = on_campaign_done
+        self.on_progress = on_progress
+        self.progress_interval = progress_interval
+        self.batch_size = batch_size
+        self.max_in_flight = max_in_flight
+        self.lease = timedelta(seconds=lease_seconds)
+        self.retry_base_seconds = retry_base_seconds
+        self.idle_poll_seconds = idle_poll_seconds
+        # SQLite runs one sender: whatever a previous run left behind is ours to clean up.
+        self.single_sender = is_sqlite(engine) if single_sender is None else single_sender
+        self.pacer = Pacer(settings.broadcast_rate_per_second, settings.per_chat_interval_seconds)
+
+        self._queue: deque[ClaimedDelivery] = deque()
+        self._campaigns: dict[int, CampaignInfo] = {}
+        self._touched: set[int] = set()
+        self._lanes: set[asyncio.Task] = set()
+        self._callbacks: set[asyncio.Task] = set()
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+        self._recovered = False
+        self._network_failures = 0
+        self._next_housekeeping = 0.0
+        self._next_recovery = 0.0
+
+    # -- public -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Run in the background until `stop()` (call from the bot's post_init)."""
+        if self._task is not None and not self._task.done():
+            return
+        self._stopping = False
+        self._task = asyncio.create_task(self._serve(until_idle=False), name="outbox-sender")
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Finish the requests in flight, give back unsent claims, wait for callbacks."""
+        self._stopping = True
+        self._changed.set()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(task, timeout)
+        except TimeoutError:
+            log.warning("outbox sender %s did not stop in %ss", self.worker_id, timeout)
+        except Exception:
+            log.exception("outbox sender %s failed", self.worker_id)
+
+    def wake(self) -> None:
+        """New work was queued: look for it now instead of at the next poll."""
+        self._changed.set()
+
+    async def run_until_idle(self, max_wait: float = 60.0) -> None:
+        """Send until nothing is due within `max_wait` seconds, close campaigns, run callbacks."""
+        self._stopping = False
+        await self._serve(until_idle=True, max_wait=max_wait)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    # -- main loop --------------------------------------------------------------------------
+    async def _serve(self, *, until_idle: bool, max_wait: float = 0.0) -> None:
+        try:
+            await self._loop(until_idle, max_wait)
+            await self._drain_lanes()
+            if self._stopping:
+                self._queue.clear()
+                await self._db(claims.release_claims, self.engine, worker_id=self.worker_id)
+            await self._close_finished()
+            await self._drain_callbacks()
+        except asyncio.CancelledError:
+            # Killed, not stopped: requests in flight are abandoned like in a crash.
+            for lane in list(self._lanes):
+                lane.cancel()
+            raise
+
+    async def _loop(self, until_idle: bool, max_wait: float) -> None:
+        while not self._stopping:
+            try:
+                if await self._step(until_idle, max_wait):
+                    return
+            except Exception:
+                if until_idle:
+                    raise
+                log.exception("outbox sender %s: step failed, retrying", self.worker_id)
+                await self._nap(self.idle_poll_seconds)
+
+    async def _step(self, until_idle: bool, max_wait: float) -> bool:
+        """One turn: dispatch a ready row, or wait; True when idle in `until_idle` mode."""
+        if not self._recovered:
+            await self.bot.initialize()  # a no-op for the Application's bot, already initialized
+            self._touched |= await self._db(
+                claims.recover_at_start,
+                self.engine,
+                worker_id=self.worker_id,
+                now=self.clock(),
+                lease=self.lease,
+                single_sender=self.single_sender,
+            )
+            self._recovered = True
+        await self._housekeeping()
+        row = self._pick_ready()
+        if row is None and len(self._queue) < self.batch_size:
+            await self._claim()
+            row = self._pick_ready()
+        if row is not None:
+            campaign = await self._campaign(row.campaign_id)
+            if await self._campaign_allows(campaign):
+                await self._slots.acquire()
+                if self._stopping:
+                    self._slots.release()
+                    self._queue.appendleft(row)
+                    return True
+                self.pacer.chat_started(row.chat_id)
+                lane = asyncio.create_task(self._deliver(row, campaign))
+                self._lanes.add(lane)
+                lane.add_done_callback(self._lanes.discard)
+            return False
+        if self._queue or self._lanes:
+            await self._nap(min(self._queue_wait(), 1.0))
+            return False
+        await self._close_finished()
+        delay = await self._due_in()
+        if until_idle:
+            if delay is None or delay > max_wait:
+                return True
+            await self._nap(max(delay, 0.05))
+        else:
+            poll = self.idle_poll_seconds
+            await self._nap(poll if delay is None else max(min(delay, poll), 0.05))
+        return False
+
+    def _pick_ready(self) -> ClaimedDelivery | None:
+        """The oldest queued row whose chat may receive now."""
+        for index, row in enumerate(self._queue):
+            if self.pacer.chat_wait(row.chat_id) == 0:
+                del self._queue[index]
+                return row
+        return None
+
+    def _queue_wait(self) -> float:
+        waits = [self.pacer.chat_wait(row.chat_id) for row in self._queue]
+        return min(waits, default=math.inf)
+
+    async def _claim(self) -> None:
+        rows = await self._db(
+            claims.claim_batch,
+            self.engine,
+            worker_id=self.worker_id,
+            now=self.clock(),
+            lease=self.lease,
+            limit=self.batch_size,
+        )
+        self._queue.extend(rows)
+
+    async def _due_in(self) -> float | None:
+        now = self.clock()
+        due = await self._db(claims.next_due, self.engine, now=now, lease=self.lease)
+        return None if due is None else max(0.0, (due - now).total_seconds())
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep up to `seconds`, waking early on `wake()`, a finished request or `stop()`."""
+        if seconds > 0 and not self._changed.is_set():
+            try:
+                timeout = None if math.isinf(seconds) else seconds
+                await asyncio.wait_for(self._changed.wait(), timeout)
+            except TimeoutError:
+                pass
+        self._changed.clear()
+
+    # -- campaign rules ---------------------------------------------------------------------
+    async def _campaign(self, campaign_id: int) -> CampaignInfo:
+        info = self._campaigns.get(campaign_id)
+        if info is None:
+            info = await self._db(self._load_campaign, campaign_id)
+            self._campaigns[campaign_id] = info
+        return info
+
+    def _load_campaign(self, campaign_id: int) -> CampaignInfo:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(Campaign.id, Campaign.topic, Campaign.text, Campaign.expires_at).where(
+                    Campaign.id == campaign_id
+                )
+            ).one()
+        return CampaignInfo(*row)
+
+    async def _campaign_allows(self, campaign: CampaignInfo) -> bool:
+        """Expiry for every campaign; quiet hours for promotions. Acts on all its rows at once."""
+        now = self.clock()
+        if campaign.is_promotion:
+            decision = rules.campaign_decision(
+                now=now,
+                expires_at=campaign.expires_at,
+                window=self.settings.quiet_window,
+                zone=self.settings.zone,
+            )
+        elif campaign.expires_at is not None and now >= campaign.expires_at:
+            decision = rules.Skip(rules.SKIP_EXPIRED)
+        else:
+            return True
+        if isinstance(decision, rules.Send):
+            return True
+        self._drop_queued(campaign.id)
+        self._touched.add(campaign.id)
+        if isinstance(decision, rules.Defer):
+            log.info(
+                "campaign %s waits for quiet hours to end (%s UTC)", campaign.id, decision.until
+            )
+            await self._db(results.defer_campaign, self.engine, campaign.id, until=decision.until)
+        else:
+            await self._db(
+                results.close_campaign_rows,
+                self.engine,
+                campaign.id,
+                status=DeliveryStatus.SKIPPED,
+                error=decision.reason,
+            )
+        return False
+
+    def _drop_queued(self, campaign_id: int) -> None:
+        self._queue = deque(row for row in self._queue if row.campaign_id != campaign_id)
+
+    def _chat_decision(self, row: ClaimedDelivery) -> rules.Decision:
+        """Per-chat promotion rules, read at send time (runs in a thread)."""
+        from bot.citizens import topics_of
+
+        subscribed = Topic.PROMOTIONS in topics_of(self.engine, row.chat_id)
+        sent = 0
+        if subscribed:
+            sent = results.promotions_since(
+                self.engine, row.chat_id, since=self.clock() - rules.CAP_WINDOW, exclude_id=row.id
+            )
+        return rules.chat_decision(
+            subscribed=subscribed, sent_last_24h=sent, max_per_day=self.settings.promo_max_per_day
+        )
+
+    # -- one delivery -----------------------------------------------------------------------
+    async def _deliver(self, row: ClaimedDelivery, campaign: CampaignInfo) -> None:
+        try:
+            await self._send(row, campaign)
+        except Exception:
+            log.exception("delivery %s to chat %s: unexpected error", row.id, row.chat_id)
+        finally:
+            self.pacer.chat_finished(row.chat_id)
+            self._slots.release()
+            self._changed.set()
+
+    async def _send(self, row: ClaimedDelivery, campaign: CampaignInfo) -> None:
+        text, markup = campaign.text, None
+        if campaign.is_promotion:
+            decision = await self._db(self._chat_decision, row)
+            if isinstance(decision, rules.Skip):
+                await self._db(
+                    results.skip_claimed,
+                    self.engine,
+                    row.id,
+                    worker_id=self.worker_id,
+                    reason=decision.reason,
+                )
+                self._touched.add(campaign.id)
+                return
+            text, markup = rules.with_ad_prefix(text), opt_out_keyboard()
+        await self.pacer.wait_unpaused()  # no row sits in `sending` through a long 429 pause
+        started = await self._db(
+            results.start_sending, self.engine, row.id, worker_id=self.worker_id, now=self.clock()
+        )
+        if not started:
+            return  # cancelled, or the lease passed to another sender
+        self._touched.add(campaign.id)
+        await self.pacer.take()  # last, so the request leaves on the beat of the token bucket
+        try:
+            message = await self.bot.send_message(
+                chat_id=row.chat_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_markup=markup,
+            )
+        except TelegramError as error:
+            await self._failed(row, campaign, error)
+            return
+        except Exception as error:
+            # Not a Telegram answer: we cannot tell whether it went out, so never resend it.
+            self.pacer.pause(self.retry_base_seconds)
+            await self._final(row, DeliveryStatus.FAILED, f"ambiguous: {error!r}")
+            raise
+        self._network_failures = 0
+        await self._db(
+            results.mark_sent, self.engine, row.id, message_id=message.message_id, now=self.clock()
+        )
+
+    async def _failed(
+        self, row: ClaimedDelivery, campaign: CampaignInfo, error: TelegramError
+    ) -> None:
+        outcome = outcomes.classify(error)
+        log.info("delivery %s to chat %s: %r -> %s", row.id, row.chat_id, error, outcome)
+        if isinstance(outcome, outcomes.Pause):
+            log.warning("%s: pausing all sending for %.1fs", outcome.error, outcome.seconds)
+            self.pacer.pause(outcome.seconds)
+            back = await self._db(
+                results.back_to_queue, self.engine, row.id, worker_id=self.worker_id
+            )
+            if back:
+                self._queue.appendleft(row)
+        elif isinstance(outcome, outcomes.Unreachable):
+            await self._unreachable(row, outcome.reason)
+        elif isinstance(outcome, outcomes.Retry):
+            await self._retry(row, outcome.error)
+        elif isinstance(outcome, outcomes.CampaignFailed):
+            log.error("campaign %s rejected by Telegram: %s", campaign.id, outcome.error)
+            await self._final(row, DeliveryStatus.FAILED, outcome.error)
+            self._drop_queued(campaign.id)
+            await self._db(
+                results.close_campaign_rows,
+                self.engine,
+                campaign.id,
+                status=DeliveryStatus.FAILED,
+                error=outcome.error,
+            )
+        else:
+            await self._final(row, DeliveryStatus.FAILED, outcome.error)
+
+    async def _final(self, row: ClaimedDelivery, status: DeliveryStatus, error: str) -> None:
+        await self._db(results.mark_final, self.engine, row.id, status=status, error=error)
+
+    async def _unreachable(self, row: ClaimedDelivery, reason: str) -> None:
+        from bot.citizens import mark_unreachable
+
+        await self._final(row, DeliveryStatus.UNREACHABLE, reason)
+        await self._db(mark_unreachable, self.engine, row.chat_id, reason)
+        await self._db(results.skip_other_pending, self.engine, row.chat_id, error=reason)
+
+    async def _retry(self, row: ClaimedDelivery, error: str) -> None:
+        """Not sent (connection refused, Telegram 5xx): back off this row and, briefly, everything."""
+        attempts = row.attempts + 1
+        self._network_failures += 1
+        doublings = min(self._network_failures - 1, MAX_OUTAGE_DOUBLINGS)
+        self.pacer.pause(self.retry_base_seconds * 2**doublings)
+        if attempts >= MAX_NETWORK_ATTEMPTS:
+            error = f"gave up after {attempts} attempts: {error}"
+            await self._final(row, DeliveryStatus.FAILED, error)
+            return
+        delay = timedelta(seconds=self.retry_base_seconds * 2 ** (attempts - 1))
+        await self._db(
+            results.retry_later,
+            self.engine,
+            row.id,
+            not_before=self.clock() + delay,
+            attempts=attempts,
+            error=error,
+        )
+
+    # -- housekeeping and callbacks -----------------------------------------------------------
+    async def _housekeeping(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_recovery:
+            self._next_recovery = now + self.lease.total_seconds() / 2
+            self._touched |= await self._db(
+                claims.recover_abandoned,
+                self.engine,
+                worker_id=self.worker_id,
+                now=self.clock(),
+                lease=self.lease,
+            )
+        if now >= self._next_housekeeping and self._touched:
+            self._next_housekeeping = now + self.progress_interval
+            await self._close_finished()
+            touched, self._touched = self._touched, set()
+            if self.on_progress is not None:
+                for campaign_id in sorted(touched):
+                    self._fire(self._report_progress(campaign_id))
+
+    async def _close_finished(self) -> None:
+        for campaign_id in await self._db(finish_campaigns, self.engine, now=self.clock()):
+            self._touched.discard(campaign_id)
+            self._campaigns.pop(campaign_id, None)
+            log.info("campaign %s finished", campaign_id)
+            if self.on_campaign_done is not None:
+                self._fire(self._report_done(campaign_id))
+
+    async def _report_done(self, campaign_id: int) -> None:
+        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
+        if report is not None and self.on_campaign_done is not None:
+            await self.on_campaign_done(report)
+
+    async def _report_progress(self, campaign_id: int) -> None:
+        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
+        if report is not None and not report.finished and self.on_progress is not None:
+            await self.on_progress(campaign_id, report)
+
+    def _fire(self, callback: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._guarded(callback))
+        self._callbacks.add(task)
+        task.add_done_callback(self._callbacks.discard)
+
+    async def _guarded(self, callback: Coroutine[Any, Any, None]) -> None:
+        try:
+            await callback
+        except Exception:
+            log.exception("outbox sender callback failed")
+
+    async def _drain_lanes(self) -> None:
+        if self._lanes:
+            await asyncio.gather(*self._lanes, return_exceptions=True)
+
+    async def _drain_callbacks(self) -> None:
+        if self._callbacks:
+            await asyncio.gather(*self._callbacks, return_exceptions=True)
+
+    @staticmethod
+    async def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Database work off the event loop, so replies to citizens stay fast."""
+        return await asyncio.to_thread(function, *args, **kwargs)
