@@ -37,7 +37,7 @@ class Thresholds:
 
     answer: float = 0.45
     margin: float = 0.08  # top score must beat the runner-up by this much to answer outright
-    suggest: float = 0.37
+    suggest: float = 0.42
     candidate: float = 0.25  # lowest score shown as a suggestion
 
 
