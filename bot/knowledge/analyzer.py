@@ -34,11 +34,15 @@ class Analyzer:
     def __init__(self, synonyms: Mapping[str, str]):
         self._expansions: dict[tuple[str, ...], list[str]] = {}
         for key, value in synonyms.items():
-            key_tokens = tuple(tokenize(key))
-            if key_tokens:
-                self._expansions[key_tokens] = tokenize(value)
-        self._max_key = max((len(k) for k in self._expansions), default=1)
-        self._expansion_starts = {key[0] for key in self._expansions}
+            key_tokens, value_tokens = tuple(tokenize(key)), tokenize(value)
+            if key_tokens and list(key_tokens) != value_tokens:  # "gi: gì" folds to itself
+                self._expansions[key_tokens] = value_tokens
+        # first token -> the key lengths starting with it, longest first
+        self._expansion_sizes: dict[str, list[int]] = {}
+        for key in self._expansions:
+            self._expansion_sizes.setdefault(key[0], []).append(len(key))
+        for sizes in self._expansion_sizes.values():
+            sizes.sort(reverse=True)
         self._filler_phrases: dict[str, list[tuple[str, ...]]] = {}
         for phrase in sorted((tuple(p.split()) for p in FILLER_PHRASES), key=lambda p: -len(p)):
             self._filler_phrases.setdefault(phrase[0], []).append(phrase)
@@ -56,9 +60,10 @@ class Analyzer:
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace abbreviations ("ko", "dc", "cccd") with their folded expansion."""
-        starts = [i for i, token in enumerate(tokens) if token in self._expansion_starts]
-        if not starts:  # the common case
+        sizes_of = self._expansion_sizes
+        if sizes_of.keys().isdisjoint(tokens):  # the common case, checked in C
             return list(tokens)
+        starts = [i for i, token in enumerate(tokens) if token in sizes_of]
         out: list[str] = []
         done = 0
         for i in starts:
@@ -66,7 +71,7 @@ class Analyzer:
                 continue
             out.extend(tokens[done:i])
             done = i + 1
-            for size in range(min(self._max_key, len(tokens) - i), 0, -1):
+            for size in sizes_of[tokens[i]]:
                 replacement = self._expansions.get(tuple(tokens[i : i + size]))
                 if replacement is not None:
                     out.extend(replacement)
@@ -78,17 +83,18 @@ class Analyzer:
         return out
 
     def strip_filler(self, tokens: list[str]) -> list[str]:
-        if self._filler_phrases.keys().isdisjoint(tokens) and "minh" not in tokens:
+        phrases_of = self._filler_phrases
+        if phrases_of.keys().isdisjoint(tokens) and "minh" not in tokens:
             return [token for token in tokens if token not in FILLER_TOKENS]
         out: list[str] = []
         i = 0
         while i < len(tokens):
-            for phrase in self._filler_phrases.get(tokens[i], ()):
+            token = tokens[i]
+            for phrase in phrases_of.get(token, ()):
                 if tuple(tokens[i : i + len(phrase)]) == phrase:
                     i += len(phrase)
                     break
             else:
-                token = tokens[i]
                 is_pronoun = token == "minh" and (i == 0 or tokens[i - 1] != "chung")
                 if token not in FILLER_TOKENS and not is_pronoun:
                     out.append(token)

@@ -102,12 +102,13 @@ class _Index:
     postings: dict[str, list[int]]
     answer_postings: dict[str, list[int]]
     phrasings_of: list[list[_Phrasing]] = field(default_factory=list)
+    weighted: dict[str, float] = field(default_factory=dict)  # IDF times the bigram factor
     max_idf: float = 1.0
 
 
 def _units(tokens: list[str]) -> list[str]:
     """Unigrams and adjacent bigrams; Vietnamese words are often two syllables."""
-    return tokens + [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + list(map("_".join, zip(tokens, tokens[1:], strict=False)))
 
 
 class Matcher:
@@ -127,7 +128,7 @@ class Matcher:
 
     def _build(self) -> _Index:
         ids = list(self.book.entries)
-        phrasing_tokens: list[list[list[str]]] = []
+        phrasing_tokens: list[list[tuple[list[str], frozenset[str]]]] = []
         entry_units: list[frozenset[str]] = []
         answer_units: list[set[str]] = []
         vocabulary: set[str] = set()
@@ -135,12 +136,14 @@ class Matcher:
         for entry in self.book.entries.values():
             token_lists = [self.analyzer.phrasing_tokens(p) for p in entry.phrasings]
             keyword_lists = [self.analyzer.phrasing_tokens(k) for k in entry.keywords]
-            phrasing_tokens.append(token_lists)
-            units: set[str] = set()
+            unit_lists = [frozenset(_units(tokens)) for tokens in token_lists]
+            phrasing_tokens.append(list(zip(token_lists, unit_lists, strict=True)))
+            units: set[str] = set().union(*unit_lists)
             for tokens in token_lists + keyword_lists:
-                units.update(_units(tokens))
                 vocabulary.update(tokens)
                 pairs.update(zip(tokens, tokens[1:], strict=False))
+            for tokens in keyword_lists:
+                units.update(_units(tokens))
             entry_units.append(frozenset(units))
             answer_tokens = self.analyzer.phrasing_tokens(html_to_plain(entry.answer))
             answer_units.append(set(_units(answer_tokens)) - units)
@@ -148,18 +151,14 @@ class Matcher:
         self.analyzer.set_vocabulary(vocabulary, pairs)
 
         n = max(len(ids), 1)
-        document_frequency: dict[str, int] = defaultdict(int)
-        for units in entry_units:
-            for unit in units:
-                document_frequency[unit] += 1
-        idf = {
-            unit: math.log(1 + (n - df + 0.5) / (df + 0.5))
-            for unit, df in document_frequency.items()
-        }
         postings: dict[str, list[int]] = defaultdict(list)
         for number, units in enumerate(entry_units):
             for unit in units:
                 postings[unit].append(number)
+        idf = {
+            unit: math.log(1 + (n - len(numbers) + 0.5) / (len(numbers) + 0.5))
+            for unit, numbers in postings.items()
+        }
         answer_postings: dict[str, list[int]] = defaultdict(list)
         for number, units in enumerate(answer_units):
             for unit in units:
@@ -172,12 +171,14 @@ class Matcher:
             answer_postings=dict(answer_postings),
             max_idf=math.log(1 + (n - 0.5) / 1.5) if n > 1 else 1.0,
         )
+        bigram = self.weights.bigram
+        index.weighted = {u: w * bigram if "_" in u else w for u, w in idf.items()}
+        weight_of = index.weighted.__getitem__  # every phrasing unit is an indexed unit
         for number, token_lists in enumerate(phrasing_tokens):
             phrasings = []
-            for tokens in token_lists:
-                units = frozenset(_units(tokens))
+            for tokens, units in token_lists:
                 phrasings.append(
-                    _Phrasing(number, units, self._unit_weights(index, units), " ".join(tokens))
+                    _Phrasing(number, units, sum(map(weight_of, units)), " ".join(tokens))
                 )
             index.phrasings_of.append(phrasings)
         return index
@@ -187,11 +188,6 @@ class Matcher:
         if weight is None:
             weight = self.weights.unknown_token * index.max_idf
         return weight * (self.weights.bigram if "_" in unit else 1.0)
-
-    def _unit_weights(self, index: _Index, units: frozenset[str]) -> float:
-        known = index.idf
-        bigram, unknown = self.weights.bigram, self.weights.unknown_token * index.max_idf
-        return sum(known.get(u, unknown) * (bigram if "_" in u else 1.0) for u in units)
 
     def analyze(self, text: str) -> tuple[SmalltalkKind | None, list[tuple[str, bool]]]:
         """Smalltalk kind (if the text is only smalltalk) and the repaired content tokens."""

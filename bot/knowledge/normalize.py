@@ -29,5 +29,5 @@ def fold_text(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Folded alphanumeric tokens of `text`."""
-    return _TOKEN_RE.findall(fold_diacritics(nfc_lower(text)))
+    """Folded alphanumeric tokens of `text` (NFD makes NFC and NFD input alike)."""
+    return _TOKEN_RE.findall(fold_diacritics((text or "").lower()))
