@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import create_engine
@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.db import create_db_engine, upgrade_database
+
+from telegram_standin import BotApiStandin
 
 # The database we connect to in order to create and drop the throwaway ones.
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -58,3 +60,12 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade_database(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandin]:
+    """A fresh Bot API stand-in on a free local port."""
+    server = BotApiStandin()
+    await server.start()
+    yield server
+    await server.stop()

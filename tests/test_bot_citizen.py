@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from bot_harness import make_settings, running_bot, write_test_faq
 from telegram_standin import BotApiStandin
 
 CHAT = 4242
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandin]:
-    server = BotApiStandin()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -176,7 +167,9 @@ async def test_hostile_input_never_produces_a_rejected_call(standin, bot) -> Non
 async def test_groups_only_answer_when_addressed(standin, bot) -> None:
     group = -100123
     standin.push_text(group, "lam sao dang ky tk dvc", chat_type="group", title="Tổ dân phố")
-    standin.push_text(group, "@cong_dan_so_test_bot quen mk vneid", chat_type="group", title="Tổ dân phố")
+    standin.push_text(
+        group, "@cong_dan_so_test_bot quen mk vneid", chat_type="group", title="Tổ dân phố"
+    )
     [message] = await standin.wait_for_messages(group, 1)
     assert "Quên mật khẩu" in message["text"]
     await standin.wait_for_delivery()
@@ -198,13 +191,17 @@ async def test_flood_control_warns_once_then_ignores(standin, tmp_path: Path) ->
 
 
 async def test_html_parse_error_falls_back_to_plain_text(standin, bot) -> None:
-    standin.fail_next("sendMessage", 400, "Bad Request: can't parse entities: Unsupported start tag")
+    standin.fail_next(
+        "sendMessage", 400, "Bad Request: can't parse entities: Unsupported start tag"
+    )
     standin.push_text(CHAT, "thanh toan qr")
     [message] = await standin.wait_for_messages(CHAT, 1)
     assert message["parse_mode"] is None and "quét QR" in message["text"]
 
 
-async def test_faq_edit_is_hot_reloaded_and_bad_edit_keeps_last_good(standin, bot, tmp_path) -> None:
+async def test_faq_edit_is_hot_reloaded_and_bad_edit_keeps_last_good(
+    standin, bot, tmp_path
+) -> None:
     faq_file = tmp_path / "faq" / "thanh-toan.yaml"
     faq_file.write_text(
         faq_file.read_text(encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from telegram_standin import BotApiStandin
 
 OFFICIAL = 800
 ADMIN = 900
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandin]:
-    server = BotApiStandin()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

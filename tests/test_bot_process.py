@@ -8,11 +8,9 @@ import signal
 import socket
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot import citizens
 from bot.broadcast import campaign_report, create_campaign
@@ -24,14 +22,6 @@ from telegram_standin import BotApiStandin
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIBERS = range(20_000, 20_300)
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandin]:
-    server = BotApiStandin()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def bot_env(standin: BotApiStandin, tmp_path: Path, **extra: str) -> dict[str, str]:

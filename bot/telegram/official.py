@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message, MessageEntity, Update
 from telegram.constants import ParseMode
@@ -29,6 +31,7 @@ from bot.telegram.services import Services, services_of
 from bot.telegram_html import MAX_MESSAGE_LENGTH, escape, html_problems
 
 log = logging.getLogger(__name__)
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 DRAFTS_KEY = "broadcast_drafts"
 MAX_DRAFTS = 200
 FORMATTING = {
@@ -73,20 +76,29 @@ def _is_official(services: Services, update: Update) -> bool:
     return services.settings.is_official(user.id if user else None)
 
 
-async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_reply(context.bot, update.effective_chat.id, Reply(texts.NO_PERMISSION))
+def officials_only(handler: Handler) -> Handler:
+    """Commands for OFFICIAL_IDS and ADMIN_IDS; anyone else is told "không có quyền"."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if _is_official(services_of(context), update):
+            await handler(update, context)
+        elif update.callback_query is not None:
+            await update.callback_query.answer(texts.NO_PERMISSION, show_alert=True)
+        else:
+            await send_reply(context.bot, update.effective_chat.id, Reply(texts.NO_PERMISSION))
+
+    return guarded
 
 
 def _citizen_text(topic: Topic, text: str) -> str:
     return with_ad_prefix(text) if topic is Topic.PROMOTIONS else text
 
 
+@officials_only
 async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/broadcast [#topic] TEXT: preview, recipient count, and Send / Cancel buttons."""
     services = services_of(context)
-    if not _is_official(services, update):
-        await _refuse(update, context)
-        return
     chat_id = update.effective_chat.id
     topic, text = parse_broadcast(update.effective_message)
     if topic is None:
@@ -137,13 +149,11 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     )
 
 
+@officials_only
 async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Gửi ngay / Hủy under a preview."""
     query = update.callback_query
     services = services_of(context)
-    if not _is_official(services, update):
-        await query.answer(texts.NO_PERMISSION, show_alert=True)
-        return
     _, action, draft_id = (query.data or "bc::").split(":", 2)
     draft = context.bot_data.get(DRAFTS_KEY, {}).pop(draft_id, None)
     if draft is None:
@@ -211,12 +221,10 @@ async def edit_progress(bot: Bot, report: CampaignReport, text: str) -> None:
             log.warning("progress of campaign %s not shown: %s", report.campaign_id, error.message)
 
 
+@officials_only
 async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/huy ID: stop a running campaign."""
     services = services_of(context)
-    if not _is_official(services, update):
-        await _refuse(update, context)
-        return
     chat_id = update.effective_chat.id
     args = context.args or []
     if len(args) != 1 or not args[0].lstrip("#").isdigit():
@@ -236,12 +244,10 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         services.sender.wake()
 
 
+@officials_only
 async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/broadcasts: recent campaigns with their numbers."""
     services = services_of(context)
-    if not _is_official(services, update):
-        await _refuse(update, context)
-        return
     reports = await asyncio.to_thread(recent_campaigns, services.engine, 10)
     if not reports:
         text = "Chưa có chiến dịch nào."
