@@ -19,6 +19,7 @@ from telegram.error import (
     RetryAfter,
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
 from telegram_standin import BotApiStandin, EntityParseError, parse_html, utf16_len
 
 # PTB itself reads RetryAfter.retry_after while building the exception (v22.2+ deprecation).
