@@ -206,6 +206,8 @@ class Matcher:
         factors = [1.0 if exact else self.weights.repaired for _, exact in repaired]
         seen: dict[str, _QueryUnit] = {}
         for position, token in enumerate(tokens):
+            if token.isdigit() and token not in index.idf:
+                continue  # amounts, dates and counts ("500", "2025") say nothing about the topic
             seen.setdefault(
                 token, _QueryUnit(token, self._unit_weight(index, token), factors[position])
             )
