@@ -36,7 +36,7 @@ class Thresholds:
     """Decision thresholds on the final score in [0, 1]; calibrated by `dcbot faq eval`."""
 
     answer: float = 0.45
-    margin: float = 0.08  # top score must beat the runner-up by this much to answer outright
+    margin: float = 0.12  # top score must beat the runner-up by this much to answer outright
     suggest: float = 0.42
     candidate: float = 0.25  # lowest score shown as a suggestion
 
