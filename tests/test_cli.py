@@ -112,7 +112,9 @@ def test_schedules_check_and_list_on_the_shipped_files() -> None:
     assert result.returncode == 0, result.stderr
     result = dcbot("schedules", "list", "--dir", "schedules", env={"TZ": "Asia/Ho_Chi_Minh"})
     assert result.returncode == 0, result.stderr
-    line = next(x for x in result.stdout.splitlines() if "ngay-chuyen-doi-so-10-10" in x and "notice" in x)
+    line = next(
+        x for x in result.stdout.splitlines() if "ngay-chuyen-doi-so-10-10" in x and "notice" in x
+    )
     assert "-10-10 08:00+07:00" in line
 
 
