@@ -222,3 +222,19 @@ async def test_scheduled_notice_reaches_subscribers_once_through_the_outbox(
     async with running_bot(settings):  # a restart does not send it again
         await standin.wait_for_call("getUpdates", count=len(standin.calls_to("getUpdates")) + 2)
     assert len(standin.messages_to(41)) == 1 and standin.messages_to(43) == []
+
+
+async def test_broadcast_as_a_reply_to_a_message(standin, bot) -> None:
+    subscribe(bot, [51], Topic.EVENTS)
+    draft = standin.push_text(
+        OFFICIAL, "<b>Hội nghị</b> chuyển đổi số sáng thứ Hai", user_id=OFFICIAL
+    )
+    await standin.wait_for_messages(OFFICIAL, 1)  # the bot answered it as a question
+    standin.push_command(
+        OFFICIAL, "/broadcast #sukien", user_id=OFFICIAL, reply_to=draft["message"]["message_id"]
+    )
+    messages = await standin.wait_for_messages(OFFICIAL, 3)
+    shown, confirm = messages[-2:]
+    assert shown["text"] == "Hội nghị chuyển đổi số sáng thứ Hai"
+    assert shown["entities"][0]["type"] == "bold"
+    assert "Chủ đề: sự kiện" in confirm["text"] and "Người nhận: 1" in confirm["text"]
