@@ -248,18 +248,20 @@ async def test_rows_in_flight_at_a_crash_are_failed_not_resent(engine, standin, 
     chats = list(range(1, 41))
     seed(engine, chats)
     campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Sập nguồn", created_by=1)
-    standin.latency = 0.1
+    standin.latency = 0.3  # requests spend nearly all their time in flight
     settings = make_settings(broadcast_rate_per_second=100)
     dead = OutboxSender(engine, bot, settings, worker_id="dead", lease_seconds=1)
     run = asyncio.create_task(dead.run_until_idle())
     await standin.wait_for(lambda s: len(s.sent_messages) >= 6, timeout=10)
+    await asyncio.sleep(0.15)  # mid-request
     run.cancel()  # the process dies: requests in flight are abandoned
     with pytest.raises(asyncio.CancelledError):
         await run
-    await asyncio.sleep(0.3)  # let abandoned requests and DB threads land
+    await asyncio.sleep(0.5)  # let abandoned requests and DB threads land
 
     left = [row for row in deliveries(engine, campaign.id) if row.status == "sending"]
     assert 1 <= len(left) <= 2
+    standin.latency = 0
     if restart_as == "same worker":
         restarted = OutboxSender(engine, bot, settings, worker_id="dead")
     else:
@@ -381,14 +383,18 @@ async def test_cancel_stops_the_rest(engine, standin, bot):
     assert cancel_campaign(engine, 999_999) is False
 
 
-async def test_progress_callback_is_rate_limited(engine, standin, bot):
+async def test_progress_callback_is_rate_limited_and_done_comes_last(engine, standin, bot):
     chats = list(range(1, 61))
     seed(engine, chats)
-    progress: list[tuple[float, int, int]] = []
+    events: list[tuple[str, float, int, int]] = []
     loop = asyncio.get_running_loop()
 
     async def on_progress(campaign_id, report):
-        progress.append((loop.time(), campaign_id, report.sent))
+        events.append(("progress", loop.time(), campaign_id, report.sent))
+        await asyncio.sleep(0.1)  # editing the official's message takes a while
+
+    async def on_done(report):
+        events.append(("done", loop.time(), report.campaign_id, report.sent))
 
     campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Tiến độ", created_by=1)
     sender = OutboxSender(
@@ -396,15 +402,19 @@ async def test_progress_callback_is_rate_limited(engine, standin, bot):
         bot,
         make_settings(broadcast_rate_per_second=60),
         on_progress=on_progress,
+        on_campaign_done=on_done,
         progress_interval=0.25,
     )
     await sender.run_until_idle()
+    progress = [e for e in events if e[0] == "progress"]
     assert len(progress) >= 2
-    assert {p[1] for p in progress} == {campaign.id}
-    sent = [p[2] for p in progress]
+    assert {e[2] for e in events} == {campaign.id}
+    sent = [e[3] for e in progress]
     assert sent == sorted(sent) and sent[-1] < 60
-    gaps = [b[0] - a[0] for a, b in zip(progress, progress[1:], strict=False)]
-    assert min(gaps) >= 0.2
+    gaps = [b[1] - a[1] for a, b in zip(progress, progress[1:], strict=False)]
+    assert min(gaps) >= 0.25
+    assert events[-1][0] == "done" and events[-1][3] == 60
+    assert [e[0] for e in events].count("done") == 1
 
 
 async def test_background_sender_wakes_for_new_campaigns(engine, standin, bot):

@@ -119,6 +119,8 @@ class OutboxSender:
         self._recovered = False
         self._network_failures = 0
         self._next_housekeeping = 0.0
+        self._progress_at: dict[int, float] = {}  # when on_progress last ran, per campaign
+        self._progress_tasks: dict[int, asyncio.Task] = {}
         self._next_recovery = 0.0
 
     # -- public -----------------------------------------------------------------------------
@@ -467,7 +469,7 @@ class OutboxSender:
             touched, self._touched = self._touched, set()
             if self.on_progress is not None:
                 for campaign_id in sorted(touched):
-                    self._fire(self._report_progress(campaign_id))
+                    self._schedule_progress(campaign_id)
 
     async def _close_finished(self) -> None:
         for campaign_id in await self._db(finish_campaigns, self.engine, now=self.clock()):
@@ -477,20 +479,38 @@ class OutboxSender:
             if self.on_campaign_done is not None:
                 self._fire(self._report_done(campaign_id))
 
+    def _schedule_progress(self, campaign_id: int) -> None:
+        """At most one progress call per campaign per interval, never two at once."""
+        now = asyncio.get_running_loop().time()
+        if campaign_id in self._progress_tasks:
+            return  # the previous one is still running (a slow message edit)
+        if now - self._progress_at.get(campaign_id, -math.inf) < self.progress_interval:
+            return
+        task = self._fire(self._report_progress(campaign_id))
+        self._progress_tasks[campaign_id] = task
+        task.add_done_callback(lambda _: self._progress_tasks.pop(campaign_id, None))
+
+    async def _report_progress(self, campaign_id: int) -> None:
+        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
+        if report is None or report.finished or self.on_progress is None:
+            return
+        self._progress_at[campaign_id] = asyncio.get_running_loop().time()
+        await self.on_progress(campaign_id, report)
+
     async def _report_done(self, campaign_id: int) -> None:
+        running = self._progress_tasks.get(campaign_id)
+        if running is not None:
+            await asyncio.wait([running])  # the final report must be the last word
+        self._progress_at.pop(campaign_id, None)
         report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
         if report is not None and self.on_campaign_done is not None:
             await self.on_campaign_done(report)
 
-    async def _report_progress(self, campaign_id: int) -> None:
-        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
-        if report is not None and not report.finished and self.on_progress is not None:
-            await self.on_progress(campaign_id, report)
-
-    def _fire(self, callback: Coroutine[Any, Any, None]) -> None:
+    def _fire(self, callback: Coroutine[Any, Any, None]) -> asyncio.Task:
         task = asyncio.create_task(self._guarded(callback))
         self._callbacks.add(task)
         task.add_done_callback(self._callbacks.discard)
+        return task
 
     async def _guarded(self, callback: Coroutine[Any, Any, None]) -> None:
         try:
