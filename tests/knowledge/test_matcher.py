@@ -32,7 +32,9 @@ entries:
     variants: [Quét mã QR để trả tiền]
     answer: Mở ứng dụng ngân hàng, chọn quét QR.
 """
-SYNONYMS = "synonyms:\n  ko: không\n  dc: được\n  tk: tài khoản\n  dvc: dịch vụ công\n  mk: mật khẩu\n"
+SYNONYMS = (
+    "synonyms:\n  ko: không\n  dc: được\n  tk: tài khoản\n  dvc: dịch vụ công\n  mk: mật khẩu\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,12 @@ def test_confident_answers(matcher: Matcher, query: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["thời tiết hôm nay thế nào", "kết quả bóng đá tối qua", "vay tiền lãi suất thấp", "asdfgh qwerty"],
+    [
+        "thời tiết hôm nay thế nào",
+        "kết quả bóng đá tối qua",
+        "vay tiền lãi suất thấp",
+        "asdfgh qwerty",
+    ],
 )
 def test_out_of_scope_is_not_bluffed(matcher: Matcher, query: str) -> None:
     assert matcher.match(query).status is MatchStatus.NONE
