@@ -21,21 +21,26 @@ def _error(text: str | None) -> str | None:
     return None if text is None else text[:ERROR_LIMIT]
 
 
+def _move_claimed(
+    engine: Engine, delivery_id: int, worker_id: str, from_status: str, **values: object
+) -> bool:
+    """One row of ours from `from_status` to `values`; False if it is no longer ours."""
+    with engine.begin() as connection:
+        moved = connection.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status == from_status,
+                Delivery.claimed_by == worker_id,
+            )
+            .values(**values)
+        ).rowcount
+    return moved == 1
+
+
 def start_sending(engine: Engine, delivery_id: int, *, worker_id: str, now: datetime) -> bool:
     """pending -> sending, committed before the request; False if the row is no longer ours."""
-    with engine.begin() as connection:
-        return (
-            connection.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.status == PENDING,
-                    Delivery.claimed_by == worker_id,
-                )
-                .values(status=SENDING, claimed_at=now)
-            ).rowcount
-            == 1
-        )
+    return _move_claimed(engine, delivery_id, worker_id, PENDING, status=SENDING, claimed_at=now)
 
 
 def mark_sent(engine: Engine, delivery_id: int, *, message_id: int, now: datetime) -> None:
@@ -65,19 +70,14 @@ def mark_final(engine: Engine, delivery_id: int, *, status: DeliveryStatus, erro
 
 def skip_claimed(engine: Engine, delivery_id: int, *, worker_id: str, reason: str) -> bool:
     """A claimed row the rules say not to send (opted out, daily cap): pending -> skipped."""
-    with engine.begin() as connection:
-        return (
-            connection.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.status == PENDING,
-                    Delivery.claimed_by == worker_id,
-                )
-                .values(status=DeliveryStatus.SKIPPED.value, error=_error(reason))
-            ).rowcount
-            == 1
-        )
+    return _move_claimed(
+        engine,
+        delivery_id,
+        worker_id,
+        PENDING,
+        status=DeliveryStatus.SKIPPED.value,
+        error=_error(reason),
+    )
 
 
 def skip_other_pending(engine: Engine, chat_id: int, *, error: str) -> int:
@@ -115,19 +115,7 @@ def retry_later(
 
 def back_to_queue(engine: Engine, delivery_id: int, *, worker_id: str) -> bool:
     """Flood control (429): the row was not sent; it stays claimed by us and goes out again."""
-    with engine.begin() as connection:
-        return (
-            connection.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.status == SENDING,
-                    Delivery.claimed_by == worker_id,
-                )
-                .values(status=PENDING)
-            ).rowcount
-            == 1
-        )
+    return _move_claimed(engine, delivery_id, worker_id, SENDING, status=PENDING)
 
 
 def defer_campaign(engine: Engine, campaign_id: int, *, until: datetime) -> int:
