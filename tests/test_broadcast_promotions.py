@@ -14,8 +14,6 @@ from bot.citizens import unsubscribe
 from bot.config import Settings
 from bot.models import Delivery, Subscription, Topic, User, utc_now
 
-from telegram_standin import BotApiStandin
-
 # Asia/Ho_Chi_Minh is UTC+7 all year: 23:30 local is 16:30 UTC, 07:00 local is 00:00 UTC.
 EVENING = datetime(2025, 3, 10, 16, 30)  # 23:30 local, inside 22:00-07:00
 NEXT_MORNING = datetime(2025, 3, 11, 0, 0)  # 07:00 local: quiet hours are over
@@ -29,12 +27,6 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-async def standin():
-    async with BotApiStandin() as server:
-        yield server
 
 
 @pytest.fixture

@@ -27,12 +27,6 @@ from telegram_standin import BotApiStandin
 
 
 @pytest.fixture
-async def standin():
-    async with BotApiStandin() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(standin):
     async with Bot(standin.token, base_url=standin.base_url) as client:
         yield client

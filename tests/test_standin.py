@@ -20,22 +20,12 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from telegram_standin import BotApiStandin, EntityParseError, parse_html, utf16_len
+from telegram_standin import EntityParseError, parse_html, utf16_len
 
 # PTB itself reads RetryAfter.retry_after while building the exception (v22.2+ deprecation).
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-async def standin():
-    server = BotApiStandin()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 @pytest.fixture
