@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from bot.config import Settings
-from bot.knowledge.faq_files import FaqBook, load_faq_dir
+from bot.knowledge.faq_files import FaqBook, load_faq_dir, stale_entries, unsourced_entries
 from bot.knowledge.matcher import Matcher
 
 app = typer.Typer(help="Công Dân Số Bot", no_args_is_help=True, add_completion=False)
@@ -25,6 +25,7 @@ report_app = typer.Typer(help="Báo cáo cho quản trị viên.", no_args_is_he
 app.add_typer(report_app, name="report")
 
 FaqDirOption = typer.Option(None, "--faq-dir", help="Thư mục FAQ (mặc định FAQ_DIR hoặc faq/)")
+TodayOption = typer.Option(None, "--today", help="Ngày tham chiếu YYYY-MM-DD (mặc định hôm nay)")
 
 
 def _settings() -> Settings:
@@ -80,7 +81,7 @@ def chat(faq_dir: Path | None = FaqDirOption) -> None:
 
 
 @faq_app.command("check")
-def faq_check(faq_dir: Path | None = FaqDirOption) -> None:
+def faq_check(faq_dir: Path | None = FaqDirOption, today: str | None = TodayOption) -> None:
     """Validate the FAQ files; exit 1 naming every bad file and entry."""
     directory = faq_dir or _settings().faq_dir
     book, problems = load_faq_dir(directory)
@@ -89,9 +90,41 @@ def faq_check(faq_dir: Path | None = FaqDirOption) -> None:
     if problems:
         typer.echo(f"{len(problems)} lỗi trong {directory}.", err=True)
         raise typer.Exit(1)
+    for entry in unsourced_entries(book):
+        typer.echo(f"cảnh báo {entry.source_file} [{entry.id}]: chưa có 'sources'", err=True)
+    for entry in stale_entries(book, _today(today)):
+        typer.echo(f"cảnh báo {entry.source_file} [{entry.id}]: {_staleness(entry)}", err=True)
     typer.echo(
         f"OK: {len(book.entries)} mục, {len(book.categories)} chủ đề, {len(book.synonyms)} từ viết tắt."
     )
+
+
+def _today(value: str | None):
+    from datetime import date, datetime
+
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            typer.echo(f"Ngày không hợp lệ: {value!r} (cần dạng YYYY-MM-DD)", err=True)
+            raise typer.Exit(2) from exc
+    return datetime.now(_settings().zone).date()
+
+
+def _staleness(entry) -> str:
+    if entry.checked is None:
+        return "chưa ghi 'checked' (tháng kiểm tra gần nhất)"
+    return f"kiểm tra lần cuối {entry.checked:%Y-%m}, đã quá 12 tháng"
+
+
+@faq_app.command("stale")
+def faq_stale(faq_dir: Path | None = FaqDirOption, today: str | None = TodayOption) -> None:
+    """Entries whose facts were last checked more than 12 months ago (or never)."""
+    book = _load_book(faq_dir)
+    stale = stale_entries(book, _today(today))
+    for entry in stale:
+        typer.echo(f"{entry.source_file} [{entry.id}]: {_staleness(entry)}")
+    typer.echo(f"{len(stale)}/{len(book.entries)} mục cần kiểm tra lại.")
 
 
 @faq_app.command("eval")
@@ -246,6 +279,16 @@ def broadcast_status(campaign_id: int | None = typer.Argument(None, help="Số c
         )
 
 
+def _facts() -> dict[str, str]:
+    from bot.facts import FACTS_FILE, FactsError, load_facts
+
+    try:
+        return load_facts(_settings().faq_dir / FACTS_FILE)
+    except FactsError as exc:
+        typer.echo(f"LỖI {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 SchedulesDirOption = typer.Option(None, "--dir", help="Thư mục lịch (mặc định SCHEDULES_DIR)")
 
 
@@ -255,13 +298,14 @@ def schedules_check(directory: Path | None = SchedulesDirOption) -> None:
     from bot.schedule import check_schedules, load_schedules
 
     directory = directory or _settings().schedules_dir
-    problems = check_schedules(directory)
+    facts = _facts()
+    problems = check_schedules(directory, facts)
     for problem in problems:
         typer.echo(f"LỖI {problem}", err=True)
     if problems:
         typer.echo(f"{len(problems)} lỗi trong {directory}.", err=True)
         raise typer.Exit(1)
-    notices, _ = load_schedules(directory)
+    notices, _ = load_schedules(directory, facts)
     typer.echo(f"OK: {len(notices)} thông báo hợp lệ.")
 
 
@@ -277,9 +321,10 @@ def schedules_list(
 
     settings = _settings()
     directory = directory or settings.schedules_dir
-    for problem in check_schedules(directory):
+    facts = _facts()
+    for problem in check_schedules(directory, facts):
         typer.echo(f"LỖI {problem}", err=True)
-    rows = describe_next_fires(directory, datetime.now(UTC), settings.zone, count)
+    rows = describe_next_fires(directory, datetime.now(UTC), settings.zone, count, facts)
     typer.echo(f"Giờ theo {settings.tz}:")
     for line in format_next_fires(rows):
         typer.echo(line)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.facts import FACTS_FILE, FactsError, fill_facts, load_facts
 from bot.telegram_html import html_problems
 
 SYNONYMS_FILE = "_synonyms.yaml"
+DATA_FILES = (SYNONYMS_FILE, FACTS_FILE)  # not entry files
+CHECKED_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 MAX_FILE_BYTES = 2_000_000
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # fits 64-byte callback data
@@ -38,6 +42,9 @@ class FaqEntry:
     links: tuple[FaqLink, ...] = ()
     related: tuple[str, ...] = ()
     source_file: str = ""
+    # Where the facts come from and when they were last verified; the matcher ignores both.
+    sources: tuple[str, ...] = ()
+    checked: date | None = None  # first day of the month given as `checked: YYYY-MM`
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -108,8 +115,10 @@ class _EntryModel(BaseModel):
     answer: str = Field(min_length=1)
     links: list[_LinkModel] = Field(default_factory=list, max_length=8)
     related: list[str] = Field(default_factory=list, max_length=8)
+    sources: list[str] = Field(default_factory=list, max_length=10)
+    checked: date | None = None
 
-    @field_validator("variants", "keywords", "related", "links", mode="before")
+    @field_validator("variants", "keywords", "related", "links", "sources", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _clean_list(value)
@@ -121,7 +130,17 @@ class _EntryModel(BaseModel):
             raise ValueError("id chỉ gồm chữ thường không dấu, số và '-' (tối đa 48 ký tự)")
         return value
 
-    @field_validator("variants", "keywords")
+    @field_validator("checked", mode="before")
+    @classmethod
+    def _checked(cls, value: Any) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        match = CHECKED_PATTERN.match(str(value).strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError(f"checked phải có dạng YYYY-MM (năm-tháng), có {value!r}")
+        return date(int(match.group(1)), int(match.group(2)), 1)
+
+    @field_validator("variants", "keywords", "sources")
     @classmethod
     def _non_empty_strings(cls, value: list[str]) -> list[str]:
         if any(not isinstance(v, str) or not v.strip() for v in value):
@@ -184,7 +203,9 @@ def _load_synonyms(path: Path, problems: list[FaqProblem]) -> dict[str, str]:
     return synonyms
 
 
-def _load_entries_file(path: Path, problems: list[FaqProblem]) -> list[FaqEntry]:
+def _load_entries_file(
+    path: Path, problems: list[FaqProblem], facts: dict[str, str] | None = None
+) -> list[FaqEntry]:
     name = path.name
     data = _read_yaml(path, problems)
     if data is None:
@@ -210,6 +231,12 @@ def _load_entries_file(path: Path, problems: list[FaqProblem]) -> list[FaqEntry]
         if not isinstance(raw, dict):
             problems.append(FaqProblem(name, label, "mỗi mục phải là một bảng"))
             continue
+        if isinstance(raw.get("answer"), str):
+            try:
+                raw = {**raw, "answer": fill_facts(raw["answer"], facts or {})}
+            except FactsError as exc:
+                problems.append(FaqProblem(name, label, f"answer: {exc}"))
+                continue
         try:
             model = _EntryModel.model_validate(raw)
         except ValidationError as exc:
@@ -226,6 +253,8 @@ def _load_entries_file(path: Path, problems: list[FaqProblem]) -> list[FaqEntry]
                 links=tuple(FaqLink(link.text, link.url) for link in model.links),
                 related=tuple(model.related),
                 source_file=name,
+                sources=tuple(model.sources),
+                checked=model.checked,
             )
         )
     return entries
@@ -241,10 +270,15 @@ def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FaqProblem]]:
     synonyms_path = directory / SYNONYMS_FILE
     if synonyms_path.exists():
         book.synonyms = _load_synonyms(synonyms_path, problems)
+    try:
+        facts = load_facts(directory / FACTS_FILE)
+    except FactsError as exc:
+        problems.append(FaqProblem(FACTS_FILE, None, str(exc)))
+        facts = {}
     for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
-        if path.name == SYNONYMS_FILE:
+        if path.name in DATA_FILES:
             continue
-        for entry in _load_entries_file(path, problems):
+        for entry in _load_entries_file(path, problems, facts):
             if entry.id in book.entries:
                 first = book.entries[entry.id].source_file
                 problems.append(FaqProblem(path.name, entry.id, f"id trùng với mục trong {first}"))
@@ -267,3 +301,20 @@ def load_faq_strict(directory: Path | str) -> FaqBook:
     if problems:
         raise FaqLoadError(problems)
     return book
+
+
+def months_between(earlier: date, later: date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def stale_entries(book: FaqBook, today: date, max_age_months: int = 12) -> list[FaqEntry]:
+    """Entries never checked, or checked more than `max_age_months` before `today`."""
+    return [
+        entry
+        for entry in book.entries.values()
+        if entry.checked is None or months_between(entry.checked, today) > max_age_months
+    ]
+
+
+def unsourced_entries(book: FaqBook) -> list[FaqEntry]:
+    return [entry for entry in book.entries.values() if not entry.sources]

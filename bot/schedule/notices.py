@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from bot.broadcast.promotion_rules import AD_PREFIX, with_ad_prefix
+from bot.facts import FactsError, fill_facts
 from bot.models import Topic
 from bot.telegram_html import MAX_MESSAGE_LENGTH, html_problems
 
@@ -31,6 +32,7 @@ NOTICE_ID_PATTERN = re.compile(r"^[a-z0-9-]+$")
 NOTICE_ID_MAX_LENGTH = 128  # NoticeFire.notice_id / Campaign.notice_id
 LEFT_PLACEHOLDER = "{con_lai}"  # in remind_text: replaced by "7 ngày", "2 giờ"...
 SCHEDULE_SUFFIXES = (".yaml", ".yml")
+FACT_FIELDS = ("text", "remind_text")  # may quote `{{ name }}` from faq/_facts.yaml
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # standard cron: 0 = Sunday
@@ -399,7 +401,9 @@ def _duplicate_keys(node: yaml.Node) -> list[str]:
     return duplicates
 
 
-def load_schedule_file(path: Path) -> tuple[list[Notice], list[Problem]]:
+def load_schedule_file(
+    path: Path, facts: dict[str, str] | None = None
+) -> tuple[list[Notice], list[Problem]]:
     """Read one schedule file; ids are not checked against other files here."""
     file = str(path)
     try:
@@ -452,6 +456,16 @@ def load_schedule_file(path: Path) -> tuple[list[Notice], list[Problem]]:
         for key in duplicated:
             problems.append(Problem(file, notice_id, "khóa bị viết hai lần", line, key))
         try:
+            raw = {
+                key: fill_facts(value, facts or {})
+                if key in FACT_FIELDS and isinstance(value, str)
+                else value
+                for key, value in raw.items()
+            }
+        except FactsError as exc:
+            problems.append(Problem(file, notice_id, str(exc), line))
+            continue
+        try:
             notice = Notice.model_validate(raw)
         except ValidationError as exc:
             problems.extend(_problems_from_validation(exc, file, notice_id, line))
@@ -476,8 +490,13 @@ def schedule_files(directory: Path | str) -> list[Path]:
     )
 
 
-def load_schedules(directory: Path | str) -> tuple[list[Notice], list[Problem]]:
-    """Load every schedule file; returns the valid notices and every problem found."""
+def load_schedules(
+    directory: Path | str, facts: dict[str, str] | None = None
+) -> tuple[list[Notice], list[Problem]]:
+    """Load every schedule file; returns the valid notices and every problem found.
+
+    `facts` fills the `{{ name }}` placeholders of texts (see bot/facts.py).
+    """
     folder = Path(directory)
     if not folder.is_dir():
         return [], [Problem(str(folder), None, "thư mục lịch không tồn tại")]
@@ -485,7 +504,7 @@ def load_schedules(directory: Path | str) -> tuple[list[Notice], list[Problem]]:
     problems: list[Problem] = []
     first_seen: dict[str, Notice] = {}
     for path in schedule_files(folder):
-        file_notices, file_problems = load_schedule_file(path)
+        file_notices, file_problems = load_schedule_file(path, facts)
         problems.extend(file_problems)
         for notice in file_notices:
             earlier = first_seen.get(notice.id)
@@ -499,9 +518,9 @@ def load_schedules(directory: Path | str) -> tuple[list[Notice], list[Problem]]:
     return notices, problems
 
 
-def check_schedules(directory: Path | str) -> list[Problem]:
+def check_schedules(directory: Path | str, facts: dict[str, str] | None = None) -> list[Problem]:
     """Every problem in the schedule files (empty when all is well); for `dcbot schedules check`."""
-    return load_schedules(directory)[1]
+    return load_schedules(directory, facts)[1]
 
 
 def parse_notice(data: dict[str, Any], *, source: str = "") -> Notice:

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.facts import FACTS_FILE, FactsError, load_facts
 from bot.file_watch import snapshot, watch_directory
 from bot.models import Campaign
 from bot.schedule.firing import (
@@ -74,6 +75,7 @@ class NoticeScheduler:
     ) -> None:
         self.engine = engine
         self.directory = Path(directory if directory is not None else settings.schedules_dir)
+        self._facts_file = Path(settings.faq_dir) / FACTS_FILE
         self.zone = settings.zone
         self.catchup_window = timedelta(seconds=settings.catchup_window_seconds)
         self.problems: list[Problem] = []
@@ -107,7 +109,7 @@ class NoticeScheduler:
         """Load the files, catch up on what was missed, schedule the rest, start watching."""
         # The snapshot comes first, so an edit made while loading is still seen as a change.
         files_seen = await asyncio.to_thread(snapshot, self.directory)
-        notices, problems = await asyncio.to_thread(load_schedules, self.directory)
+        notices, problems = await asyncio.to_thread(self._load)
         await self._report(problems)
         now = self._now()
         await asyncio.to_thread(settle_interrupted_fires, self.engine)
@@ -146,7 +148,7 @@ class NoticeScheduler:
         until it is fixed, so one bad edit silences nothing. New notices never fire for instants
         before the reload.
         """
-        notices, problems = await asyncio.to_thread(load_schedules, self.directory)
+        notices, problems = await asyncio.to_thread(self._load)
         await self._report(problems)
         fresh = {notice.id: notice for notice in notices}
         broken_files = {p.file for p in problems if p.notice_id is None}
@@ -192,6 +194,13 @@ class NoticeScheduler:
         log.info("notice scheduler stopped")
 
     # --- internals -----------------------------------------------------------------------
+
+    def _load(self) -> tuple[list[Notice], list[Problem]]:
+        try:
+            facts = load_facts(self._facts_file)
+        except FactsError as exc:
+            return [], [Problem(str(self._facts_file), None, str(exc))]
+        return load_schedules(self.directory, facts)
 
     def _now(self) -> datetime:
         return as_utc(self._clock())

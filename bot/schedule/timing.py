@@ -173,10 +173,14 @@ def describe_notices(
 
 
 def describe_next_fires(
-    directory: Path | str, now: datetime, tz: tzinfo | str, count: int = 3
+    directory: Path | str,
+    now: datetime,
+    tz: tzinfo | str,
+    count: int = 3,
+    facts: dict[str, str] | None = None,
 ) -> list[NextFires]:
     """Rows for every valid notice in `directory`; use check_schedules() for the problems."""
-    notices, _problems = load_schedules(directory)
+    notices, _problems = load_schedules(directory, facts)
     return describe_notices(notices, now, tz, count)
 
 

@@ -150,3 +150,44 @@ def test_cli_faq_check_passes_on_the_bundled_faq() -> None:
     result = run_cli("faq", "check", "--faq-dir", "faq")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK:")
+
+
+SOURCED = """\
+category: Chuyển đổi số
+entries:
+  - id: chu-de
+    question: Chủ đề Ngày Chuyển đổi số năm nay là gì?
+    answer: "Năm nay: {{ chu_de_nam_nay }}."
+    sources: ["https://example.gov.vn/tin", Quyết định 505/QĐ-TTg]
+    checked: 2025-10
+  - id: cu
+    question: Một câu hỏi đã lâu chưa kiểm tra?
+    answer: Cũ
+    checked: "2024-11"
+"""
+
+
+def test_facts_sources_and_checked(tmp_path: Path) -> None:
+    from datetime import date
+
+    from bot.knowledge.faq_files import stale_entries, unsourced_entries
+
+    write(tmp_path, "a.yaml", SOURCED)
+    write(tmp_path, "_facts.yaml", 'facts:\n  chu_de_nam_nay: "Nhanh hơn – gần dân hơn"\n')
+    book = load_faq_strict(tmp_path)
+    entry = book.entries["chu-de"]
+    assert entry.answer == "Năm nay: Nhanh hơn – gần dân hơn."
+    assert entry.sources == ("https://example.gov.vn/tin", "Quyết định 505/QĐ-TTg")
+    assert entry.checked == date(2025, 10, 1)
+    assert [e.id for e in unsourced_entries(book)] == ["cu"]
+    # 2024-11 is 13 months before 2025-12; 2025-10 is 2 months
+    assert [e.id for e in stale_entries(book, date(2025, 12, 31))] == ["cu"]
+    assert stale_entries(book, date(2025, 11, 1)) == []
+
+
+def test_unknown_fact_and_bad_checked_are_named(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", SOURCED.replace("2025-10", "2025-13"))
+    problems = problems_of(tmp_path)
+    assert any("[chu-de]" in p and "chu_de_nam_nay" in p for p in problems)
+    write(tmp_path, "_facts.yaml", "facts:\n  chu_de_nam_nay: x\n")
+    assert any("[chu-de]" in p and "YYYY-MM" in p for p in problems_of(tmp_path))
