@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     telegram_base_file_url: str = ""
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     official_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    tz: str = "Asia/Ho_Chi_Minh"
+    # BOT_TZ, not TZ: TZ is the machine's own zone (often UTC in containers) and must not
+    # move quiet hours, "today" or schedules.
+    bot_tz: str = "Asia/Ho_Chi_Minh"
 
     webhook_url: str = ""
     webhook_secret: str = ""
@@ -72,7 +74,7 @@ class Settings(BaseSettings):
     def _ids(cls, value: object) -> list[int]:
         return _parse_id_list(value)
 
-    @field_validator("tz")
+    @field_validator("bot_tz")
     @classmethod
     def _tz(cls, value: str) -> str:
         ZoneInfo(value)  # raises on an unknown zone
@@ -84,9 +86,14 @@ class Settings(BaseSettings):
         parse_quiet_hours(value)
         return value
 
+    @property
+    def tz(self) -> str:
+        """The bot's time zone name (schedules, quiet hours, statistics)."""
+        return self.bot_tz
+
     @cached_property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.tz)
+        return ZoneInfo(self.bot_tz)
 
     @cached_property
     def quiet_window(self) -> tuple[time, time]:

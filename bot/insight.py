@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
+from bot.clock import naive_utc, to_local, utc_now
 from bot.knowledge.normalize import fold_text
 from bot.models import Feedback, QuestionLog
 
@@ -50,17 +51,10 @@ class Stats:
     feedback: list[EntryFeedback] = field(default_factory=list)  # most downvoted first
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """The storage form of `moment`; a naive `moment` is taken as UTC already."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _local_midnight(moment: datetime, zone: ZoneInfo, days_back: int = 0) -> datetime:
     """Naive UTC instant of local midnight `days_back` days before the local day of `moment`."""
-    local_day = moment.replace(tzinfo=UTC).astimezone(zone).date() - timedelta(days=days_back)
-    return _naive_utc(datetime.combine(local_day, time(0), tzinfo=zone))
+    local_day = to_local(moment, zone).date() - timedelta(days=days_back)
+    return naive_utc(datetime.combine(local_day, time(0), tzinfo=zone))
 
 
 def _percent(part: int, whole: int) -> float:
@@ -72,7 +66,7 @@ def question_stats(
 ) -> Stats:
     """Counts for today and the week, answer rates, top unanswered questions and feedback."""
     zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-    end = _naive_utc(now or datetime.now(UTC))
+    end = naive_utc(now or utc_now())
     today_start = _local_midnight(end, zone)
     week_start = _local_midnight(end, zone, days_back=6)
     in_week = (QuestionLog.created_at >= week_start, QuestionLog.created_at <= end)
@@ -114,9 +108,9 @@ def unanswered_report(
     """Questions the bot could not answer, similar ones grouped, most frequent group first."""
     query = select(QuestionLog.text, QuestionLog.created_at).where(QuestionLog.status == "none")
     if since is not None:
-        query = query.where(QuestionLog.created_at >= _naive_utc(since))
+        query = query.where(QuestionLog.created_at >= naive_utc(since))
     if until is not None:
-        query = query.where(QuestionLog.created_at <= _naive_utc(until))
+        query = query.where(QuestionLog.created_at <= naive_utc(until))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
 

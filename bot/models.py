@@ -7,11 +7,13 @@ to its timezone-aware UTCDateTime, which rejects naive values.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from bot.clock import utc_now
 
 # Every constraint gets a predictable name, so later migrations (and SQLite batch mode) can
 # alter or drop it; explicit names below win over the convention.
@@ -22,11 +24,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utc_now() -> datetime:
-    """Current time as naive UTC, the storage convention of every table."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Topic(StrEnum):

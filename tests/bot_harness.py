@@ -9,11 +9,13 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.db import create_db_engine, upgrade_database
 from bot.knowledge.store import FaqStore
 from bot.telegram.app import build_application
 
+from clocks import NOON_LOCAL, RunningClock
 from telegram_standin import BotApiStandin
 
 TEST_FAQ = """\
@@ -62,6 +64,8 @@ def make_settings(standin: BotApiStandin, tmp_path: Path, **overrides: Any) -> S
         "faq_dir": tmp_path / "faq",
         "schedules_dir": tmp_path / "schedules",
         "database_url": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "bot_tz": "Asia/Ho_Chi_Minh",
+        "quiet_hours": "22:00-07:00",
         "admin_ids": [900],
         "official_ids": [800],
         "reload_poll_seconds": 0.2,
@@ -72,13 +76,17 @@ def make_settings(standin: BotApiStandin, tmp_path: Path, **overrides: Any) -> S
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Application]:
-    """Start the Application with long polling, as `dcbot run` does, and stop it afterwards."""
+async def running_bot(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Application]:
+    """Start the Application with long polling, as `dcbot run` does, and stop it afterwards.
+
+    The bot's clock starts at noon in Hà Nội unless the test gives another one, so quiet hours
+    and "today" never depend on when the suite runs.
+    """
     engine = create_db_engine(settings.database_url)
     upgrade_database(engine)
     faq = FaqStore(settings.faq_dir)
     faq.load()
-    application = build_application(settings, engine, faq)
+    application = build_application(settings, engine, faq, clock or RunningClock(NOON_LOCAL))
     async with application:
         await application.post_init(application)
         await application.start()

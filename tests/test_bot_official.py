@@ -10,7 +10,11 @@ from bot import citizens
 from bot.models import Topic
 
 from bot_harness import make_settings, running_bot, write_test_faq
+from clocks import LATE_EVENING_LOCAL, NOON_LOCAL, RunningClock
 from telegram_standin import BotApiStandin
+
+# Outcomes depend on the time of day: .ci/run also runs these under faketime.
+pytestmark = pytest.mark.clock_sensitive
 
 OFFICIAL = 800
 ADMIN = 900
@@ -151,6 +155,41 @@ async def test_promotion_goes_only_to_opted_in_with_label_and_opt_out(standin, b
     await standin.wait_for(lambda s: Topic.PROMOTIONS not in citizens.topics_of(engine_of(bot), 21))
 
 
+async def test_quiet_hours_hold_a_promotion_back_at_a_fixed_late_evening(
+    standin, tmp_path: Path
+) -> None:
+    """At 23:30 in Hà Nội an announcement goes out at once; a promotion waits until 07:00."""
+    from datetime import datetime
+
+    from sqlmodel import Session, select
+
+    from bot.models import Delivery
+
+    write_test_faq(tmp_path / "faq")
+    settings = make_settings(standin, tmp_path)
+    async with running_bot(settings, RunningClock(LATE_EVENING_LOCAL)) as application:
+        subscribe(application, [31], Topic.ANNOUNCEMENTS)
+        subscribe(application, [32], Topic.PROMOTIONS)
+        for command in ("/broadcast #khuyenmai Ưu đãi 10/10", "/broadcast Lịch họp tổ dân phố"):
+            _, confirm = await preview(standin, command, ADMIN)
+            send = next(b for b in keyboard(confirm) if b["text"].endswith("Gửi ngay"))
+            standin.push_callback(
+                ADMIN, send["callback_data"], message_id=confirm["message_id"], user_id=ADMIN
+            )
+        await standin.wait_for(lambda s: len(s.messages_to(31)) == 1, timeout=10)
+        engine = engine_of(application)
+
+        def promotion_row() -> Delivery:
+            with Session(engine) as session:
+                return session.exec(select(Delivery).where(Delivery.chat_id == 32)).one()
+
+        await standin.wait_for(lambda _: promotion_row().not_before is not None, timeout=10)
+        row = promotion_row()
+        assert row.status == "pending"
+        assert row.not_before == datetime(2026, 12, 3, 0, 0)  # 07:00 on 3 December in Hà Nội
+        assert standin.messages_to(32) == []
+
+
 async def test_replies_stay_fast_while_a_broadcast_is_sending(standin, bot) -> None:
     """While 250 messages go out at 27/s, a citizen's question is answered long before the end."""
     standin.global_rate_limit = 30
@@ -198,12 +237,15 @@ async def test_cancel_a_running_campaign(standin, bot) -> None:
 async def test_scheduled_notice_reaches_subscribers_once_through_the_outbox(
     standin, tmp_path: Path
 ) -> None:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
+
+    from bot.clock import as_utc
 
     write_test_faq(tmp_path / "faq")
     settings = make_settings(standin, tmp_path)
-    at = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(seconds=3)).replace(microsecond=0)
+    clock = RunningClock(NOON_LOCAL)
+    at = (as_utc(clock()) + timedelta(seconds=3)).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     (tmp_path / "schedules" / "su-kien.yaml").write_text(
         "notices:\n"
         "  - id: hoi-nghi-cds\n"
@@ -212,14 +254,14 @@ async def test_scheduled_notice_reaches_subscribers_once_through_the_outbox(
         '    text: "<b>Hội nghị chuyển đổi số</b> bắt đầu lúc 8 giờ"\n',
         encoding="utf-8",
     )
-    async with running_bot(settings) as application:
+    async with running_bot(settings, clock) as application:
         subscribe(application, [41, 42], Topic.EVENTS)
         subscribe(application, [43], Topic.ANNOUNCEMENTS)
         await standin.wait_for(
             lambda s: len(s.messages_to(41)) == 1 and len(s.messages_to(42)) == 1, timeout=15
         )
         assert standin.messages_to(41)[0]["text"].startswith("Hội nghị chuyển đổi số")
-    async with running_bot(settings):  # a restart does not send it again
+    async with running_bot(settings, clock):  # a restart does not send it again
         await standin.wait_for_call("getUpdates", count=len(standin.calls_to("getUpdates")) + 2)
     assert len(standin.messages_to(41)) == 1 and standin.messages_to(43) == []
 

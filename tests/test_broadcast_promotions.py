@@ -14,19 +14,16 @@ from bot.citizens import unsubscribe
 from bot.config import Settings
 from bot.models import Delivery, Subscription, Topic, User, utc_now
 
+from clocks import FixedClock
+
+# Outcomes depend on the time of day: .ci/run also runs these under faketime.
+pytestmark = pytest.mark.clock_sensitive
+
 # Asia/Ho_Chi_Minh is UTC+7 all year: 23:30 local is 16:30 UTC, 07:00 local is 00:00 UTC.
 EVENING = datetime(2025, 3, 10, 16, 30)  # 23:30 local, inside 22:00-07:00
 NEXT_MORNING = datetime(2025, 3, 11, 0, 0)  # 07:00 local: quiet hours are over
 EARLY = datetime(2025, 3, 10, 22, 0)  # 05:00 local on the 11th
 NOON = datetime(2025, 3, 10, 5, 0)  # 12:00 local
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -158,3 +155,23 @@ async def test_daily_cap_counts_a_rolling_24_hours(engine, standin, bot):
     await sender.run_until_idle()
     assert [r.status for r in rows(engine, again.id)] == ["sent"]
     assert [m["text"] for m in standin.messages_to(1)] == ["[QC] KM 0", "[QC] KM 1", "[QC] KM mới"]
+
+
+async def test_daily_cap_is_rolling_across_local_midnight(engine, standin, bot):
+    """A new calendar day in Hà Nội frees no slot: only 24 hours after a promotion do."""
+    seed(engine, [1])
+    evening = datetime(2026, 12, 31, 13, 0)  # 20:00 local on 31 December
+    clock = FixedClock(evening)
+    sender = OutboxSender(engine, bot, settings(promo_max_per_day=2), clock=clock)
+    statuses = []
+    for at in (
+        evening,  # 20:00
+        evening + timedelta(hours=1),  # 21:00
+        evening + timedelta(hours=11, minutes=30),  # 07:30 on 1 January: a new local day
+        evening + timedelta(hours=24, minutes=1),  # 20:01 on 1 January
+    ):
+        clock.now = at
+        promo = create_campaign(engine, topic=Topic.PROMOTIONS, text=f"KM {at:%H%M}", created_by=1)
+        await sender.run_until_idle()
+        statuses.append(rows(engine, promo.id)[0].status)
+    assert statuses == ["sent", "sent", "skipped", "sent"]

@@ -21,6 +21,9 @@ from bot.broadcast import outcomes
 from bot.broadcast import promotion_rules as rules
 from bot.broadcast.pacing import Pacer
 
+# Outcomes depend on the time of day: .ci/run also runs these under faketime.
+pytestmark = pytest.mark.clock_sensitive
+
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+7
 NIGHT = (time(22, 0), time(7, 0))
 LUNCH = (time(11, 30), time(13, 0))

@@ -21,6 +21,9 @@ from bot.schedule.firing import (
 from bot.schedule.notices import parse_notice
 from bot.schedule.timing import REMINDER, FireInstant
 
+# Outcomes depend on the time of day: .ci/run also runs these under faketime.
+pytestmark = pytest.mark.clock_sensitive
+
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2027, 10, 10, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội / TP.HCM
 HOUR = timedelta(hours=1)

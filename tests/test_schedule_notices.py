@@ -19,6 +19,9 @@ from bot.schedule.notices import (
     reminder_text,
 )
 
+# Outcomes depend on the time of day: .ci/run also runs these under faketime.
+pytestmark = pytest.mark.clock_sensitive
+
 SHIPPED = Path(__file__).resolve().parents[1] / "schedules"
 
 

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.config import Settings
@@ -15,19 +16,16 @@ from bot.file_watch import changed_files, snapshot, watch_directory
 from bot.models import Campaign, NoticeFire
 from bot.schedule.runner import NoticeScheduler
 
+from clocks import FixedClock
+
+# Outcomes depend on the time of day: .ci/run also runs these under faketime.
+pytestmark = pytest.mark.clock_sensitive
+
 NOW = datetime(2027, 10, 10, 1, 0, tzinfo=UTC)  # 08:00 in Asia/Ho_Chi_Minh
 
 
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def settings_for(folder: Path) -> Settings:
-    return Settings(_env_file=None, schedules_dir=folder, tz="Asia/Ho_Chi_Minh")
+    return Settings(_env_file=None, schedules_dir=folder, bot_tz="Asia/Ho_Chi_Minh")
 
 
 def write(folder: Path, name: str, body: str) -> None:
@@ -55,7 +53,7 @@ async def test_start_catches_up_within_the_window_only(engine, tmp_path):
     write(tmp_path, "later.yaml", notice_yaml("later", 'at: "2027-10-11T08:00:00"'))
     fired: list[Campaign] = []
     scheduler = NoticeScheduler(
-        engine, settings_for(tmp_path), on_fire=fired.append, clock=FakeClock(NOW), watch=False
+        engine, settings_for(tmp_path), on_fire=fired.append, clock=FixedClock(NOW), watch=False
     )
     result = await scheduler.start()
     try:
@@ -66,7 +64,7 @@ async def test_start_catches_up_within_the_window_only(engine, tmp_path):
         await scheduler.shutdown()
 
     # A restart (or a second process on the same database) sends nothing again.
-    again = NoticeScheduler(engine, settings_for(tmp_path), clock=FakeClock(NOW), watch=False)
+    again = NoticeScheduler(engine, settings_for(tmp_path), clock=FixedClock(NOW), watch=False)
     result = await again.start()
     await again.shutdown()
     assert result.fired == [] and result.skipped == []
@@ -76,7 +74,7 @@ async def test_start_catches_up_within_the_window_only(engine, tmp_path):
 async def test_two_schedulers_on_one_database_send_once(engine, tmp_path):
     write(tmp_path, "recent.yaml", notice_yaml("recent", 'at: "2027-10-10T07:45:00"'))
     first, second = (
-        NoticeScheduler(engine, settings_for(tmp_path), clock=FakeClock(NOW), watch=False)
+        NoticeScheduler(engine, settings_for(tmp_path), clock=FixedClock(NOW), watch=False)
         for _ in range(2)
     )
     results = await asyncio.gather(first.start(), second.start())
@@ -88,7 +86,7 @@ async def test_two_schedulers_on_one_database_send_once(engine, tmp_path):
 async def test_reload_picks_up_edits_and_a_broken_file_keeps_the_others(engine, tmp_path):
     write(tmp_path, "a.yaml", notice_yaml("a-one", 'cron: "0 9 * * *"'))
     write(tmp_path, "b.yaml", notice_yaml("b-one", 'cron: "0 10 * * *"'))
-    clock = FakeClock(NOW)
+    clock = FixedClock(NOW)
     told: list[list] = []
 
     async def on_problems(problems) -> None:
@@ -123,7 +121,7 @@ async def test_reload_picks_up_edits_and_a_broken_file_keeps_the_others(engine, 
 
 
 async def test_a_new_notice_does_not_fire_for_past_instants(engine, tmp_path):
-    clock = FakeClock(NOW)
+    clock = FixedClock(NOW)
     scheduler = NoticeScheduler(engine, settings_for(tmp_path), clock=clock, watch=False)
     await scheduler.start()
     try:
@@ -137,7 +135,7 @@ async def test_a_new_notice_does_not_fire_for_past_instants(engine, tmp_path):
 
 async def test_run_due_follows_the_injected_clock(engine, tmp_path):
     write(tmp_path, "a.yaml", notice_yaml("hourly", 'cron: "0 * * * *"'))
-    clock = FakeClock(NOW + timedelta(minutes=10))
+    clock = FixedClock(NOW + timedelta(minutes=10))
     fired: list[Campaign] = []
 
     async def on_fire(campaign: Campaign) -> None:
@@ -192,7 +190,7 @@ async def test_watching_reloads_after_an_edit(engine, tmp_path):
     write(tmp_path, "a.yaml", notice_yaml("first", 'cron: "0 9 * * *"'))
     reloaded = asyncio.Event()
     scheduler = NoticeScheduler(
-        engine, settings_for(tmp_path), clock=FakeClock(NOW), watch=True, poll_seconds=0.2
+        engine, settings_for(tmp_path), clock=FixedClock(NOW), watch=True, poll_seconds=0.2
     )
     original_reload = scheduler.reload
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.clock import naive_utc, to_local
 
 AD_PREFIX = "[QC]"
 CAP_WINDOW = timedelta(hours=24)
@@ -36,15 +38,6 @@ class Skip:
 Decision = Send | Defer | Skip
 
 
-def to_local(now_utc: datetime, zone: ZoneInfo) -> datetime:
-    """Naive UTC -> aware local time."""
-    return now_utc.replace(tzinfo=UTC).astimezone(zone)
-
-
-def to_naive_utc(local: datetime) -> datetime:
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
 def in_quiet_hours(now_utc: datetime, window: tuple[time, time], zone: ZoneInfo) -> bool:
     """Whether `now_utc` falls in [start, end) local time; the window may wrap midnight."""
     start, end = window
@@ -63,7 +56,7 @@ def quiet_hours_end(now_utc: datetime, window: tuple[time, time], zone: ZoneInfo
     day = local.date()
     if start > end and local.time().replace(tzinfo=None) >= start:
         day += timedelta(days=1)  # evening part of a window that wraps midnight
-    return to_naive_utc(datetime.combine(day, end, tzinfo=zone))
+    return naive_utc(datetime.combine(day, end, tzinfo=zone))
 
 
 def campaign_decision(

@@ -24,9 +24,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from bot.broadcast.outbox import create_campaign
-from bot.models import Campaign, NoticeFire, utc_now
+from bot.clock import as_utc, naive_utc, utc_now
+from bot.models import Campaign, NoticeFire
 from bot.schedule.notices import Notice, notice_text, reminder_text
-from bot.schedule.timing import NOTICE, REMINDER, FireInstant, as_utc, instants_between
+from bot.schedule.timing import NOTICE, REMINDER, FireInstant, instants_between
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,6 @@ LOST = "lost"  # the process died between claim and campaign; not sent
 SKIP_LOOKBACK = timedelta(days=7)  # how far back start-up records missed instants as skipped
 MAX_SKIPPED_RECORDED = 24  # per notice and call: the latest ones (an hourly notice, a long outage)
 INTERRUPTED_AFTER = timedelta(minutes=10)  # a "firing" claim older than this was interrupted
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return as_utc(moment).replace(tzinfo=None)
 
 
 def _instant(notice: Notice, fire_at: datetime | FireInstant, before: timedelta | None):
@@ -62,7 +59,7 @@ def _claim(engine: Engine, instant: FireInstant, outcome: str) -> int | None:
         dialect_insert(NoticeFire)
         .values(
             notice_id=instant.notice_id,
-            fire_at=_naive_utc(instant.at),
+            fire_at=naive_utc(instant.at),
             kind=instant.kind,
             outcome=outcome,
             created_at=utc_now(),
@@ -91,7 +88,7 @@ def fire_notice(
     if claim_id is None:
         return None
     text = reminder_text(notice, instant.before) if instant.before else notice_text(notice)
-    expires_at = _naive_utc(instant.at + notice.expires_after) if notice.expires_after else None
+    expires_at = naive_utc(instant.at + notice.expires_after) if notice.expires_after else None
     try:
         campaign = create_campaign(
             engine,
@@ -202,7 +199,7 @@ def settle_interrupted_fires(engine: Engine, *, now: datetime | None = None) -> 
 
     `now` defaults to the real time, the clock that stamped the claims' created_at.
     """
-    cutoff = (_naive_utc(now) if now else utc_now()) - INTERRUPTED_AFTER
+    cutoff = (naive_utc(now) if now else utc_now()) - INTERRUPTED_AFTER
     with engine.begin() as connection:
         stale = [
             NoticeFire.model_validate(row)

@@ -23,6 +23,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
+from bot.clock import Clock, as_utc, utc_now
 from bot.config import Settings
 from bot.facts import FACTS_FILE, FactsError, load_facts
 from bot.file_watch import snapshot, watch_directory
@@ -34,18 +35,13 @@ from bot.schedule.firing import (
     settle_interrupted_fires,
 )
 from bot.schedule.notices import Notice, Problem, load_schedules
-from bot.schedule.timing import FireInstant, as_utc, fire_instants, next_fire_times
+from bot.schedule.timing import FireInstant, fire_instants, next_fire_times
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 OnFire = Callable[[Campaign], Awaitable[object] | object]
 OnProblems = Callable[[list[Problem]], Awaitable[object] | object]
 SWEEP_JOB_ID = "notices:sweep"
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def _job_id(notice_id: str) -> str:
@@ -67,7 +63,7 @@ class NoticeScheduler:
         *,
         on_fire: OnFire | None = None,
         on_problems: OnProblems | None = None,
-        clock: Clock = system_clock,
+        clock: Clock = utc_now,
         directory: Path | str | None = None,
         watch: bool = True,
         poll_seconds: float | None = None,

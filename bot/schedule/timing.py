@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.clock import as_utc
 from bot.schedule.notices import Notice, cron_trigger, format_duration, load_schedules
 
 NOTICE = "notice"
@@ -34,11 +35,6 @@ class FireInstant:
     def event_at(self) -> datetime:
         """The notice's own instant this one belongs to."""
         return self.at + (self.before or timedelta(0))
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Aware UTC; a naive value is taken as UTC (the storage convention)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def as_zone(tz: tzinfo | str) -> tzinfo:

@@ -49,7 +49,9 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not services.settings.is_admin(user.id if user else None):
         await send_reply(context.bot, chat_id, Reply(texts.NO_PERMISSION))
         return
-    stats = await asyncio.to_thread(question_stats, services.engine, None, services.settings.tz)
+    stats = await asyncio.to_thread(
+        question_stats, services.engine, services.clock(), services.settings.tz
+    )
     await send_reply(context.bot, chat_id, Reply(stats_text(stats)))
 
 

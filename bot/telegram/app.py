@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.knowledge.store import FaqStore
 from bot.replies import Reply
@@ -112,9 +113,9 @@ async def _post_shutdown(application: Application) -> None:
 
 
 def build_application(
-    settings: Settings, engine: Engine, faq: FaqStore | None = None
+    settings: Settings, engine: Engine, faq: FaqStore | None = None, clock: Clock = utc_now
 ) -> Application:
-    """The bot's Application, wired to the database and the FAQ."""
+    """The bot's Application, wired to the database, the FAQ and the clock."""
     if faq is None:
         faq = FaqStore(settings.faq_dir)
         faq.load()
@@ -133,6 +134,7 @@ def build_application(
         settings=settings,
         engine=engine,
         faq=faq,
+        clock=clock,
         flood=FloodGuard(
             settings.flood_max_messages, settings.flood_window_seconds, settings.flood_mute_seconds
         ),

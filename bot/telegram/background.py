@@ -25,7 +25,12 @@ async def start(application: Application, services: Services) -> None:
         await official.edit_progress(bot, report, official.final_text(report))
 
     services.sender = OutboxSender(
-        services.engine, bot, services.settings, on_campaign_done=on_done, on_progress=on_progress
+        services.engine,
+        bot,
+        services.settings,
+        clock=services.clock,
+        on_campaign_done=on_done,
+        on_progress=on_progress,
     )
     await services.sender.start()
 
@@ -41,6 +46,7 @@ async def start(application: Application, services: Services) -> None:
         services.settings,
         on_fire=lambda _campaign: services.sender.wake(),
         on_problems=on_schedule_problems,
+        clock=services.clock,
         poll_seconds=services.settings.reload_poll_seconds,
     )
     await services.scheduler.start()

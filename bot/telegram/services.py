@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from telegram.ext import CallbackContext
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.knowledge.matcher import Matcher
 from bot.knowledge.store import FaqStore
@@ -26,6 +27,7 @@ class Services:
     engine: Engine
     faq: FaqStore
     flood: FloodGuard
+    clock: Clock = utc_now  # every "now" of the bot: sender, scheduler, statistics
     sender: OutboxSender | None = None
     scheduler: NoticeScheduler | None = None
     background: list[Any] = field(default_factory=list)  # asyncio tasks to cancel at shutdown
