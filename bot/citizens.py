@@ -16,6 +16,8 @@ from bot.models import (
     Feedback,
     QuestionLog,
     Subscription,
+    Ticket,
+    TicketMessage,
     Topic,
     User,
     utc_now,
@@ -186,6 +188,10 @@ def delete_user_data(engine: Engine, chat_id: int) -> dict[str, int]:
         "delivery": delete(Delivery).where(
             Delivery.chat_id == chat_id, Delivery.status == DeliveryStatus.PENDING.value
         ),
+        "ticketmessage": delete(TicketMessage).where(
+            TicketMessage.ticket_id.in_(select(Ticket.id).where(Ticket.chat_id == chat_id))
+        ),
+        "ticket": delete(Ticket).where(Ticket.chat_id == chat_id),
     }
     with engine.begin() as connection:
         return {table: connection.execute(stmt).rowcount for table, stmt in statements.items()}

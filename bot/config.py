@@ -35,6 +35,19 @@ def parse_quiet_hours(value: str) -> tuple[time, time]:
     return time(h1, m1), time(h2, m2)
 
 
+def parse_weekdays(value: str) -> frozenset[int]:
+    """ "1-5" or "1,2,3,4,5,6" -> ISO weekdays (1 = Monday)."""
+    days: set[int] = set()
+    for part in re.split(r"[,\s]+", (value or "").strip()):
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise ValueError(f"OFFICE_DAYS must look like 1-5 or 1,2,3, got {value!r}")
+        days.update(range(int(first), int(last or first) + 1))
+    if not days or not days <= set(range(1, 8)):
+        raise ValueError(f"OFFICE_DAYS must use 1 (Monday) to 7 (Sunday), got {value!r}")
+    return frozenset(days)
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; field names map to upper-case environment variables."""
 
@@ -67,6 +80,12 @@ class Settings(BaseSettings):
     flood_window_seconds: int = 60
     flood_mute_seconds: int = 120
     reload_poll_seconds: float = 2.0
+
+    # Handoff to officials (issue 11): a Telegram group where officials answer citizens.
+    support_chat_id: int | None = None
+    office_hours: str = "07:30-17:00"
+    office_days: str = "1-5"  # ISO weekdays, 1 = Monday: "1-5", "1-6" or "1,2,3,4,5"
+    ticket_messages_per_hour: int = 10
     log_level: str = "INFO"
 
     @field_validator("admin_ids", "official_ids", mode="before")
@@ -98,6 +117,23 @@ class Settings(BaseSettings):
     @cached_property
     def quiet_window(self) -> tuple[time, time]:
         return parse_quiet_hours(self.quiet_hours)
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @field_validator("office_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_weekdays(value)
+        return value
+
+    @cached_property
+    def office_window(self) -> tuple[time, time, frozenset[int]]:
+        start, end = parse_quiet_hours(self.office_hours)
+        return start, end, parse_weekdays(self.office_days)
 
     def token_is_valid(self) -> bool:
         return bool(TOKEN_PATTERN.match(self.telegram_bot_token.strip()))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +17,7 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # pg_advisory_xact_lock key shared by every process of the bot ("dcbot" in ASCII).
 MIGRATION_LOCK_KEY = 0x6463626F74
@@ -81,6 +84,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+async def run_in_session(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run `work(session)` in one transaction, in a worker thread (never on the event loop)."""
+
+    def job() -> T:
+        with session_scope(engine) as session:
+            return work(session)
+
+    return await asyncio.to_thread(job)
 
 
 def alembic_config(connection: Connection) -> Config:

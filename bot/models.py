@@ -149,3 +149,36 @@ class NoticeFire(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     outcome: str = Field(default="queued", max_length=16)  # queued | skipped
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Ticket(SQLModel, table=True):
+    """A citizen's question handed to the officials' support group."""
+
+    __table_args__ = (Index("ix_ticket_chat_status", "chat_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    display_name: str = Field(default="", max_length=256)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=TicketStatus.OPEN, max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=DateTime)
+    closed_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class TicketMessage(SQLModel, table=True):
+    """One message of a ticket: the citizen's (posted to the group) or an official's answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    direction: str = Field(max_length=16)  # citizen | official
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    # The bot's message in the support group that officials reply to (citizen direction).
+    support_message_id: int | None = Field(default=None, index=True)
+    author_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)

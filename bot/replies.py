@@ -97,14 +97,17 @@ def suggest_reply(book: FaqBook, result: MatchResult) -> Reply:
     return Reply("🤔 Có phải bạn muốn hỏi:", tuple(rows))
 
 
-def not_found_reply(book: FaqBook) -> Reply:
+def not_found_reply(book: FaqBook, handoff: Button | None = None) -> Reply:
     text = (
         "Xin lỗi, mình <b>chưa có câu trả lời</b> cho câu hỏi này nên không dám đoán bừa. "
         "Câu hỏi đã được ghi lại để cán bộ bổ sung.\n\n"
         "Bạn thử hỏi ngắn gọn hơn (ví dụ: <i>đăng ký VNeID mức 2</i>), hoặc chọn chủ đề bên dưới. "
         "Việc cần giải quyết ngay, bạn liên hệ bộ phận một cửa UBND xã/phường nơi cư trú."
     )
-    return categories_reply(book, intro=text)
+    menu = categories_reply(book, intro=text)
+    if handoff is None:
+        return menu
+    return Reply(menu.html, ((handoff,), *menu.buttons))
 
 
 SMALLTALK_TEXTS = {
@@ -127,15 +130,23 @@ def smalltalk_reply(kind: SmalltalkKind, first_name: str | None) -> Reply:
     return Reply(SMALLTALK_TEXTS[kind].format(name=name), rows)
 
 
-def reply_for_match(book: FaqBook, result: MatchResult, first_name: str | None = None) -> Reply:
-    """The reply to a free-text question, for any of the four decisions."""
+def reply_for_match(
+    book: FaqBook,
+    result: MatchResult,
+    first_name: str | None = None,
+    handoff: Button | None = None,
+) -> Reply:
+    """The reply to a free-text question, for any of the four decisions.
+
+    `handoff` is the "Gặp cán bộ" button, offered when the bot does not know.
+    """
     if result.status is MatchStatus.SMALLTALK and result.smalltalk is not None:
         return smalltalk_reply(result.smalltalk, first_name)
     if result.status is MatchStatus.ANSWER and result.entry_id in book.entries:
         return answer_reply(book, book.entries[result.entry_id])
     if result.status is MatchStatus.SUGGEST and result.candidates:
         return suggest_reply(book, result)
-    return not_found_reply(book)
+    return not_found_reply(book, handoff)
 
 
 def empty_text_reply() -> Reply:

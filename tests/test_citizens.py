@@ -176,7 +176,15 @@ def test_delete_user_data_erases_one_user_only(engine):
 
     counts = delete_user_data(engine, BIG_CHAT)
 
-    assert counts == {"user": 1, "subscription": 2, "questionlog": 1, "feedback": 1, "delivery": 1}
+    assert counts == {
+        "user": 1,
+        "subscription": 2,
+        "questionlog": 1,
+        "feedback": 1,
+        "delivery": 1,
+        "ticketmessage": 0,
+        "ticket": 0,
+    }
     assert get_user(engine, BIG_CHAT) is None
     assert topics_of(engine, BIG_CHAT) == set()
     with session_scope(engine) as session:

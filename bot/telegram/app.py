@@ -22,7 +22,7 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.knowledge.store import FaqStore
 from bot.replies import Reply
-from bot.telegram import admin, background, citizen, official, texts
+from bot.telegram import admin, background, citizen, official, support, texts
 from bot.telegram.flood import FloodGuard
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import SERVICES_KEY, Services
@@ -35,6 +35,7 @@ COMMANDS = [
     BotCommand("help", "Hướng dẫn sử dụng"),
     BotCommand("caidat", "Bật/tắt nhận thông báo, sự kiện, khuyến mãi"),
     BotCommand("xoadulieu", "Xóa dữ liệu của bạn"),
+    BotCommand("canbo", "Gửi câu hỏi tới cán bộ"),
     BotCommand("subscribe", "Đăng ký nhận tin: thongbao, sukien, khuyenmai"),
     BotCommand("unsubscribe", "Hủy nhận tin: thongbao, sukien, khuyenmai"),
 ]
@@ -51,6 +52,7 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler(["caidat", "settings"], citizen.settings_command))
     add(CommandHandler(["xoadulieu", "deletedata"], citizen.delete_command))
     add(CommandHandler("thongke", admin.stats_command))
+    support.register(application, application.bot_data[SERVICES_KEY].settings.support_chat_id)
     official.register(application)
     add(CallbackQueryHandler(citizen.on_callback))
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, citizen.on_text))

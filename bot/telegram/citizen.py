@@ -23,7 +23,7 @@ from bot.replies import (
     too_long_reply,
     unsupported_media_reply,
 )
-from bot.telegram import texts
+from bot.telegram import support, texts
 from bot.telegram.flood import FloodVerdict
 from bot.telegram.messaging import edit_reply, send_reply
 from bot.telegram.services import Services, services_of
@@ -197,11 +197,16 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(text) > MAX_QUESTION_CHARS:
         await send_reply(context.bot, chat_id, too_long_reply())
         return
+    if message.chat.type == ChatType.PRIVATE and await support.forward_to_open_ticket(
+        update, context, text
+    ):
+        return
     matcher = services.matcher
     result = await asyncio.to_thread(matcher.match, text)
     user = update.effective_user
+    question_id = None
     if result.status is not MatchStatus.SMALLTALK:  # logged first: a failed send loses nothing
-        await asyncio.to_thread(
+        question_id = await asyncio.to_thread(
             citizens.log_question,
             services.engine,
             chat_id,
@@ -210,7 +215,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             result.entry_id,
             result.score,
         )
-    reply = reply_for_match(matcher.book, result, user.first_name if user else None)
+    handoff = None
+    if question_id is not None and support.handoff_enabled(services):
+        handoff = support.handoff_button(f"hand:q:{question_id}")
+    reply = reply_for_match(matcher.book, result, user.first_name if user else None, handoff)
     await send_reply(context.bot, chat_id, reply)
 
 
@@ -268,6 +276,9 @@ async def _feedback(services: Services, query, chat_id: int, data: str) -> None:
     vote = 1 if parts[2] == "up" else -1
     await asyncio.to_thread(citizens.record_feedback, services.engine, chat_id, parts[1], vote)
     await query.answer(FEEDBACK_THANKS[parts[2]])
+    if vote < 0 and support.handoff_enabled(services):
+        offer = Reply(texts.HANDOFF_OFFER, ((support.handoff_button(f"hand:fb:{parts[1]}"),),))
+        await send_reply(query.get_bot(), chat_id, offer)
 
 
 async def _toggle(services: Services, query, chat_id: int, data: str) -> None:
