@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.file_watch import Snapshot, snapshot, watch_directory
+from bot.file_watch import Snapshot, changed_files, snapshot, watch_directory
 from bot.knowledge.faq_files import FaqProblem, load_faq_dir
 from bot.knowledge.matcher import Matcher
 
@@ -45,6 +45,13 @@ class FaqStore:
     async def reload(self) -> list[FaqProblem]:
         """Build the new index off the event loop, so replies keep flowing during a reload."""
         return await asyncio.to_thread(self.load)
+
+    async def reload_if_changed(self) -> list[FaqProblem] | None:
+        """Reload when a file changed since the last load; None when nothing changed."""
+        current = await asyncio.to_thread(snapshot, self.directory)
+        if not changed_files(self._snapshot, current):
+            return None
+        return await self.reload()
 
     async def watch(
         self, on_problems: ProblemsCallback | None = None, poll_seconds: float = 1.0

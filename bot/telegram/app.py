@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 
 from sqlalchemy.engine import Engine
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -24,8 +26,8 @@ from bot.knowledge.store import FaqStore
 from bot.replies import Reply
 from bot.telegram import admin, background, citizen, official, support, texts
 from bot.telegram.flood import FloodGuard
-from bot.telegram.messaging import send_reply
-from bot.telegram.services import SERVICES_KEY, Services
+from bot.telegram.messaging import NO_PREVIEW, send_reply
+from bot.telegram.services import SERVICES_KEY, BotContext, Services
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ COMMANDS = [
 def register_handlers(application: Application) -> None:
     """Every handler, in priority order."""
     add = application.add_handler
+    add(TypeHandler(Update, citizen.prelude), group=-1)
     add(CommandHandler("start", citizen.start))
     add(CommandHandler(["help", "trogiup"], citizen.help_command))
     add(CommandHandler(["faq", "menu", "danhmuc"], citizen.faq_menu))
@@ -90,28 +93,30 @@ async def _post_init(application: Application) -> None:
         await application.bot.set_my_commands(COMMANDS)
     except Exception:
         log.warning("could not set the command list", exc_info=True)
-
-    async def faq_problems(problems) -> None:
-        await admin.notify_admins(
-            application.bot,
-            services.settings.admin_ids,
-            admin.problems_text("Bản sửa FAQ có lỗi, bot vẫn dùng bản cũ", problems),
-        )
-
     if services.faq.last_problems:
-        await faq_problems(services.faq.last_problems)
-    watcher = services.faq.watch(faq_problems, services.settings.reload_poll_seconds)
-    services.background.append(asyncio.create_task(watcher))
+        await _tell_admins_faq_problems(application, services.faq.last_problems)
+    poll = services.settings.reload_poll_seconds
+    application.job_queue.run_repeating(_reload_faq, interval=poll, first=poll, name="faq-reload")
     await background.start(application, services)
 
 
+async def _reload_faq(context: BotContext) -> None:
+    """FAQ edits go live within one poll; a bad edit keeps the last good FAQ and tells admins."""
+    problems = await context.services.faq.reload_if_changed()
+    if problems:
+        await _tell_admins_faq_problems(context.application, problems)
+
+
+async def _tell_admins_faq_problems(application: Application, problems) -> None:
+    await admin.notify_admins(
+        application.bot,
+        application.bot_data[SERVICES_KEY].settings.admin_ids,
+        admin.problems_text(texts.FAQ_EDIT_REJECTED, problems),
+    )
+
+
 async def _post_shutdown(application: Application) -> None:
-    services: Services = application.bot_data[SERVICES_KEY]
-    await background.stop(services)
-    for task in services.background:
-        task.cancel()
-    await asyncio.gather(*services.background, return_exceptions=True)
-    services.background.clear()
+    await background.stop(application.bot_data[SERVICES_KEY])
 
 
 def build_application(
@@ -125,6 +130,8 @@ def build_application(
         Application.builder()
         .token(settings.telegram_bot_token.strip())
         .base_url(settings.telegram_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
+        .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(16)

@@ -8,7 +8,7 @@ from telegram.ext import Application
 
 from bot.broadcast import CampaignReport, OutboxSender
 from bot.schedule import NoticeScheduler
-from bot.telegram import admin, official
+from bot.telegram import admin, official, texts
 from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ async def start(application: Application, services: Services) -> None:
         await admin.notify_admins(
             bot,
             services.settings.admin_ids,
-            admin.problems_text("Lịch thông báo có lỗi, bot vẫn dùng bản cũ", problems),
+            admin.problems_text(texts.SCHEDULE_EDIT_REJECTED, problems),
         )
 
     services.scheduler = NoticeScheduler(

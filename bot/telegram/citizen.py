@@ -6,8 +6,8 @@ import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.ext import ContextTypes
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
 
 from bot import citizens
 from bot.knowledge.matcher import MatchStatus
@@ -26,44 +26,47 @@ from bot.replies import (
 from bot.telegram import support, texts
 from bot.telegram.flood import FloodVerdict
 from bot.telegram.messaging import edit_reply, send_reply
-from bot.telegram.services import Services, services_of
+from bot.telegram.services import BotContext, Services
 from bot.telegram_html import escape
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
 
 
-async def _touch(services: Services, update: Update) -> bool:
-    """Record the chat as seen (and reachable again); True if it is new."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None:
-        return False
-    return await asyncio.to_thread(
-        citizens.touch_user,
-        services.engine,
-        chat.id,
-        (user.first_name if user else chat.title) or "",
-        user.username if user else None,
-        user.language_code if user else None,
-    )
+async def prelude(update: Update, context: BotContext) -> None:
+    """Once per update, before any handler: flood control, then record the chat as seen.
 
-
-async def _flood_ok(services: Services, update: Update) -> bool:
-    user = update.effective_user
-    if user is None:
-        return True
-    verdict = services.flood.check(user.id)
-    if verdict is FloodVerdict.WARN:
-        await send_reply(update.get_bot(), update.effective_chat.id, Reply(texts.FLOOD_NOTICE))
-    return verdict is FloodVerdict.OK
-
-
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet by name, subscribe to announcements and events, show the menu."""
-    services = services_of(context)
-    if not await _flood_ok(services, update):
+    Recording is best effort: a database hiccup must not cost the citizen an answer.
+    """
+    services = context.services
+    user, chat = update.effective_user, update.effective_chat
+    if user is not None:
+        verdict = services.flood.check(user.id)
+        if verdict is not FloodVerdict.OK:
+            if update.callback_query is not None:  # a button must never keep spinning
+                await update.callback_query.answer(texts.FLOOD_NOTICE[:190])
+            elif verdict is FloodVerdict.WARN and chat is not None:
+                await send_reply(context.bot, chat.id, Reply(texts.FLOOD_NOTICE))
+            raise ApplicationHandlerStop
+    if chat is None or chat.type != ChatType.PRIVATE or update.my_chat_member is not None:
         return
-    is_new = await _touch(services, update)
+    try:
+        context.new_user = await asyncio.to_thread(
+            citizens.touch_user,
+            services.engine,
+            chat.id,
+            (user.first_name if user else chat.title) or "",
+            user.username if user else None,
+            user.language_code if user else None,
+        )
+    except Exception:
+        log.warning("could not record chat %s as seen", chat.id, exc_info=True)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet by name, subscribe to announcements and events, show the menu."""
+    services = context.services
+    is_new = context.new_user
     chat_id = update.effective_chat.id
     if is_new:  # a returning user's own choices in /caidat are kept
         await asyncio.to_thread(citizens.subscribe_defaults, services.engine, chat_id)
@@ -74,28 +77,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(context.bot, chat_id, reply)
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """Explain what the bot can do."""
-    if await _flood_ok(services_of(context), update):
-        await send_reply(context.bot, update.effective_chat.id, Reply(texts.HELP))
+    await send_reply(context.bot, update.effective_chat.id, Reply(texts.HELP))
 
 
-async def faq_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def faq_menu(update: Update, context: BotContext) -> None:
     """Show the FAQ categories."""
-    services = services_of(context)
-    if await _flood_ok(services, update):
-        await send_reply(
-            context.bot, update.effective_chat.id, categories_reply(services.matcher.book)
-        )
+    book = context.services.matcher.book
+    await send_reply(context.bot, update.effective_chat.id, categories_reply(book))
 
 
-async def _change_subscription(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, on: bool
-) -> None:
-    services = services_of(context)
-    if not await _flood_ok(services, update):
-        return
-    await _touch(services, update)
+async def _change_subscription(update: Update, context: BotContext, on: bool) -> None:
+    services = context.services
     chat_id = update.effective_chat.id
     topic = citizens.parse_topic(" ".join(context.args or []))
     if topic is None:
@@ -108,12 +102,12 @@ async def _change_subscription(
     await send_reply(context.bot, chat_id, Reply(text))
 
 
-async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscribe_command(update: Update, context: BotContext) -> None:
     """/subscribe thongbao|sukien|khuyenmai."""
     await _change_subscription(update, context, on=True)
 
 
-async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe_command(update: Update, context: BotContext) -> None:
     """/unsubscribe thongbao|sukien|khuyenmai."""
     await _change_subscription(update, context, on=False)
 
@@ -130,25 +124,19 @@ def settings_keyboard(topics: set[Topic]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def settings_command(update: Update, context: BotContext) -> None:
     """Show the three topics as toggle buttons."""
-    services = services_of(context)
-    if not await _flood_ok(services, update):
-        return
-    await _touch(services, update)
+    services = context.services
     topics = await asyncio.to_thread(citizens.topics_of, services.engine, update.effective_chat.id)
     await context.bot.send_message(
         update.effective_chat.id,
         texts.SETTINGS_TITLE,
-        parse_mode=ParseMode.HTML,
         reply_markup=settings_keyboard(topics),
     )
 
 
-async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def delete_command(update: Update, context: BotContext) -> None:
     """Ask to confirm deleting everything stored about the user."""
-    if not await _flood_ok(services_of(context), update):
-        return
     markup = InlineKeyboardMarkup(
         [
             [
@@ -160,7 +148,6 @@ async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await context.bot.send_message(
         update.effective_chat.id,
         texts.DELETE_CONFIRM,
-        parse_mode=ParseMode.HTML,
         reply_markup=markup,
     )
 
@@ -180,16 +167,13 @@ def _addressed_to_bot(message: Message, bot_username: str) -> tuple[bool, str]:
     return False, text
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: BotContext) -> None:
     """Answer a free-text question through the matcher."""
     message = update.effective_message
     addressed, text = _addressed_to_bot(message, context.bot.username)
     if not addressed:
         return
-    services = services_of(context)
-    if not await _flood_ok(services, update):
-        return
-    await _touch(services, update)
+    services = context.services
     chat_id = update.effective_chat.id
     if not text.strip():
         await send_reply(context.bot, chat_id, empty_text_reply())
@@ -222,22 +206,19 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reply(context.bot, chat_id, reply)
 
 
-async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_other_message(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice, locations...: a polite note that only text is understood."""
     message = update.effective_message
     if message is None or message.chat.type != ChatType.PRIVATE:
         return
-    services = services_of(context)
-    if await _flood_ok(services, update):
-        await _touch(services, update)
-        await send_reply(context.bot, message.chat.id, unsupported_media_reply())
+    await send_reply(context.bot, message.chat.id, unsupported_media_reply())
 
 
-async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_callback(update: Update, context: BotContext) -> None:
     """Every button press is answered; stale or unknown buttons get a polite note."""
     query = update.callback_query
     data = query.data or ""
-    services = services_of(context)
+    services = context.services
     chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
     prefix = data.split(":", 1)[0]
     if prefix == "fb":

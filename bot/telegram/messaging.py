@@ -1,4 +1,8 @@
-"""Turn domain replies into Telegram messages; fall back to plain text when Telegram rejects HTML."""
+"""Turn domain replies into Telegram messages; fall back to plain text when Telegram rejects HTML.
+
+HTML parse mode and no link previews are the Application's `Defaults`; the bot given here must
+be the Application's own.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import logging
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
 from bot.replies import Reply
@@ -65,13 +68,7 @@ async def _send_reply_once(bot: Bot, chat_id: int, reply: Reply) -> Message:
     """Send `reply` as HTML; if Telegram cannot parse it, send it again as plain text."""
     markup = keyboard(reply)
     try:
-        return await bot.send_message(
-            chat_id,
-            reply.html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
-        )
+        return await bot.send_message(chat_id, reply.html, reply_markup=markup)
     except BadRequest as error:
         if not _is_markup_error(error):
             raise
@@ -79,10 +76,7 @@ async def _send_reply_once(bot: Bot, chat_id: int, reply: Reply) -> Message:
             "HTML rejected by Telegram (%s); sending plain text to %s", error.message, chat_id
         )
         return await bot.send_message(
-            chat_id,
-            plain_fallback(reply.html),
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
+            chat_id, plain_fallback(reply.html), parse_mode=None, reply_markup=markup
         )
 
 
@@ -90,16 +84,13 @@ async def edit_reply(message: Message, reply: Reply) -> None:
     """Replace a bot message (menu navigation); identical content is not an error."""
     markup = keyboard(reply)
     try:
-        await message.edit_text(
-            reply.html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
-        )
+        await message.edit_text(reply.html, reply_markup=markup)
     except BadRequest as error:
         if "message is not modified" in error.message.lower():
             return
         if _is_markup_error(error):
-            await message.edit_text(plain_fallback(reply.html), reply_markup=markup)
+            await message.edit_text(
+                plain_fallback(reply.html), parse_mode=None, reply_markup=markup
+            )
             return
         raise

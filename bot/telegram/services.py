@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from telegram.ext import CallbackContext
@@ -30,12 +30,23 @@ class Services:
     clock: Clock = utc_now  # every "now" of the bot: sender, scheduler, statistics
     sender: OutboxSender | None = None
     scheduler: NoticeScheduler | None = None
-    background: list[Any] = field(default_factory=list)  # asyncio tasks to cancel at shutdown
 
     @property
     def matcher(self) -> Matcher:
         assert self.faq.matcher is not None, "FAQ is loaded before the bot starts"
         return self.faq.matcher
+
+
+class BotContext(CallbackContext):
+    """The handlers' context: `context.services`, and what the per-update prelude learned."""
+
+    def __init__(self, application, chat_id=None, user_id=None) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.new_user = False  # set by the prelude when this update is the chat's first
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data[SERVICES_KEY]
 
 
 def services_of(context: CallbackContext) -> Services:

@@ -64,6 +64,8 @@ FLOOD_NOTICE = (
     "Bạn gửi nhanh quá 🙏 Mình tạm dừng trả lời trong ít phút để hệ thống không quá tải. "
     "Bạn thử lại sau nhé."
 )
+FAQ_EDIT_REJECTED = "Bản sửa FAQ có lỗi, bot vẫn dùng bản cũ"
+SCHEDULE_EDIT_REJECTED = "Lịch thông báo có lỗi, bot vẫn dùng bản cũ"
 NO_PERMISSION = "⛔ Bạn không có quyền dùng lệnh này."
 INTERNAL_ERROR = "Xin lỗi, mình gặp trục trặc khi xử lý tin nhắn này. Bạn thử lại sau ít phút nhé."
 
