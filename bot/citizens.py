@@ -176,7 +176,7 @@ def record_feedback(engine: Engine, chat_id: int, entry_id: str, vote: int) -> N
 
 
 def delete_user_data(engine: Engine, chat_id: int) -> dict[str, int]:
-    """Erase everything stored about a chat (Nghị định 13/2023); rows deleted per table.
+    """Erase everything stored about a chat (Luật 91/2025/QH15); rows deleted per table.
 
     Pending deliveries are dropped; finished ones stay as the record of what was sent.
     """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.facts import load_facts
 from bot.models import Topic
 from bot.schedule.notices import (
     Problem,
@@ -23,6 +24,8 @@ from bot.schedule.notices import (
 pytestmark = pytest.mark.clock_sensitive
 
 SHIPPED = Path(__file__).resolve().parents[1] / "schedules"
+# The shipped texts quote shared facts ({{ name }}) from the FAQ's facts file.
+FACTS = load_facts(Path(__file__).resolve().parents[1] / "faq" / "_facts.yaml")
 
 
 def write(folder: Path, name: str, body: str) -> Path:
@@ -46,7 +49,7 @@ GOOD = """
 
 
 def test_shipped_files_load_without_problems():
-    notices, problems = load_schedules(SHIPPED)
+    notices, problems = load_schedules(SHIPPED, facts=FACTS)
     assert problems == []
     ids = {notice.id for notice in notices}
     assert {"ngay-chuyen-doi-so-10-10", "vi-du-khuyen-mai-10-10"} <= ids
@@ -58,11 +61,12 @@ def test_shipped_files_load_without_problems():
 
 
 def test_shipped_national_day_and_example_promotion():
-    notices = {notice.id: notice for notice in load_schedules(SHIPPED)[0]}
+    notices = {notice.id: notice for notice in load_schedules(SHIPPED, facts=FACTS)[0]}
     national = notices["ngay-chuyen-doi-so-10-10"]
     assert national.cron == "0 8 10 10 *"
     assert national.remind_before == (timedelta(days=7), timedelta(days=1))
     assert "505/QĐ-TTg" in national.text and "22/4/2022" in national.text
+    assert FACTS["chu_de_cds_nam_nay"] in national.text and "{{" not in national.text
     assert reminder_text(national, timedelta(days=7)).startswith("⏳ Còn 7 ngày nữa")
     promotion = notices["vi-du-khuyen-mai-10-10"]
     assert promotion.topic == Topic.PROMOTIONS

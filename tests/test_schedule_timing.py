@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.facts import load_facts
 from bot.schedule.notices import parse_notice
 from bot.schedule.timing import (
     NOTICE,
@@ -24,6 +25,8 @@ from bot.schedule.timing import (
 pytestmark = pytest.mark.clock_sensitive
 
 SHIPPED = Path(__file__).resolve().parents[1] / "schedules"
+# The shipped texts quote shared facts ({{ name }}) from the FAQ's facts file.
+FACTS = load_facts(Path(__file__).resolve().parents[1] / "faq" / "_facts.yaml")
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = datetime(2026, 11, 23, 9, 0, tzinfo=HCM)
 
@@ -33,7 +36,7 @@ def notice(**fields):
 
 
 def test_shipped_national_day_next_fires_in_local_time():
-    rows = describe_next_fires(SHIPPED, TODAY, "Asia/Ho_Chi_Minh", count=3)
+    rows = describe_next_fires(SHIPPED, TODAY, "Asia/Ho_Chi_Minh", count=3, facts=FACTS)
     national = {row.label: row for row in rows if row.notice_id == "ngay-chuyen-doi-so-10-10"}
     assert national["notice"].times == (
         datetime(2027, 10, 10, 8, 0, tzinfo=HCM),
@@ -52,7 +55,7 @@ def test_shipped_national_day_next_fires_in_local_time():
 
 
 def test_rows_come_soonest_first_and_finished_notices_last():
-    rows = describe_next_fires(SHIPPED, TODAY, HCM, count=1)
+    rows = describe_next_fires(SHIPPED, TODAY, HCM, count=1, facts=FACTS)
     firsts = [row.times[0] for row in rows if row.times]
     assert firsts == sorted(firsts)
     past = describe_notices(
@@ -63,7 +66,7 @@ def test_rows_come_soonest_first_and_finished_notices_last():
 
 
 def test_shipped_examples_are_listed_but_never_fire():
-    rows = describe_next_fires(SHIPPED, TODAY, HCM, count=1)
+    rows = describe_next_fires(SHIPPED, TODAY, HCM, count=1, facts=FACTS)
     examples = [row for row in rows if row.notice_id.startswith("vi-du-")]
     assert examples and all(not row.enabled and row.times == () for row in examples)
     assert any("(đang tắt" in line for line in format_next_fires(examples))

@@ -41,7 +41,7 @@ HELP = (
     "/caidat – bật/tắt nhận thông báo, sự kiện, khuyến mãi\n"
     "/subscribe <code>thongbao|sukien|khuyenmai</code> – đăng ký nhận tin\n"
     "/unsubscribe <code>thongbao|sukien|khuyenmai</code> – hủy nhận tin\n"
-    "/xoadulieu – xóa toàn bộ dữ liệu của bạn (Nghị định 13/2023/NĐ-CP)\n\n"
+    "/xoadulieu – xóa toàn bộ dữ liệu của bạn (Luật Bảo vệ dữ liệu cá nhân 2025)\n\n"
     "Mình là trợ lý tự động, không phải tài khoản chính thức của cơ quan nhà nước và "
     "không tiếp nhận hồ sơ."
 )
