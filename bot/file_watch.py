@@ -1,25 +1,18 @@
-"""Watch a directory of YAML files for edits by polling their contents.
+"""Notice edits to a directory of YAML files by comparing content digests.
 
-A plain poll rather than watchfiles: its poller needs about half a second to take a first
-snapshot, and an edit made meanwhile is never reported. Here the caller takes the first
-snapshot before loading the files, so no edit can fall between load and watch. The files are
-small, so hashing them every poll costs nothing.
+A plain poll (a JobQueue job) rather than watchfiles: its poller needs about half a second to
+take a first snapshot, and an edit made meanwhile is never reported. Here the caller takes the
+first snapshot before loading the files, so no edit can fall between load and watch. The files
+are small, so hashing them every poll costs nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
-import inspect
-import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-log = logging.getLogger(__name__)
-
 Snapshot = dict[str, str]  # file path -> digest of its content
-ChangeCallback = Callable[[set[str]], Awaitable[object] | object]
 YAML_PATTERNS = ("*.yaml", "*.yml")
 
 
@@ -39,40 +32,3 @@ def snapshot(directory: Path | str, patterns: tuple[str, ...] = YAML_PATTERNS) -
 def changed_files(before: Snapshot, after: Snapshot) -> set[str]:
     """Files added, removed or edited between two snapshots."""
     return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
-
-
-async def watch_directory(
-    directory: Path | str,
-    on_change: ChangeCallback,
-    *,
-    poll_seconds: float = 1.0,
-    initial: Snapshot | None = None,
-    stop_event: asyncio.Event | None = None,
-    patterns: tuple[str, ...] = YAML_PATTERNS,
-) -> None:
-    """Call `on_change(changed_paths)` whenever files change, until stopped or cancelled.
-
-    Compares against `initial` (or a snapshot taken now) every `poll_seconds`. A failing
-    callback is logged and watching goes on.
-    """
-    stop_event = stop_event or asyncio.Event()
-    previous = (
-        initial if initial is not None else await asyncio.to_thread(snapshot, directory, patterns)
-    )
-    while not stop_event.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop_event.wait(), timeout=poll_seconds)
-        if stop_event.is_set():
-            return
-        current = await asyncio.to_thread(snapshot, directory, patterns)
-        changes = changed_files(previous, current)
-        if not changes:
-            continue
-        previous = current
-        log.info("files changed: %s", ", ".join(sorted(changes)))
-        try:
-            result = on_change(changes)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            log.exception("handling a change in %s failed", directory)

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.file_watch import changed_files, snapshot, watch_directory
+from bot.file_watch import changed_files
 from bot.models import Campaign, NoticeFire
 from bot.schedule.runner import NoticeScheduler
 
@@ -22,6 +22,16 @@ from clocks import FixedClock
 pytestmark = pytest.mark.clock_sensitive
 
 NOW = datetime(2027, 10, 10, 1, 0, tzinfo=UTC)  # 08:00 in Asia/Ho_Chi_Minh
+
+
+@pytest.fixture
+async def jobs(standin):
+    """A real JobQueue of a real Application (what the bot gives the scheduler)."""
+    application = standin.application_builder().build()
+    async with application:
+        await application.job_queue.start()
+        yield application.job_queue
+        await application.job_queue.stop(wait=False)
 
 
 def settings_for(folder: Path) -> Settings:
@@ -47,13 +57,18 @@ def campaigns(engine) -> list[Campaign]:
         return list(session.exec(select(Campaign).order_by(Campaign.id)))
 
 
-async def test_start_catches_up_within_the_window_only(engine, tmp_path):
+async def test_start_catches_up_within_the_window_only(engine, tmp_path, jobs):
     write(tmp_path, "recent.yaml", notice_yaml("recent", 'at: "2027-10-10T07:30:00"'))
     write(tmp_path, "old.yaml", notice_yaml("old", 'at: "2027-10-10T06:00:00"'))
     write(tmp_path, "later.yaml", notice_yaml("later", 'at: "2027-10-11T08:00:00"'))
     fired: list[Campaign] = []
     scheduler = NoticeScheduler(
-        engine, settings_for(tmp_path), on_fire=fired.append, clock=FixedClock(NOW), watch=False
+        engine,
+        settings_for(tmp_path),
+        job_queue=jobs,
+        on_fire=fired.append,
+        clock=FixedClock(NOW),
+        watch=False,
     )
     result = await scheduler.start()
     try:
@@ -64,17 +79,21 @@ async def test_start_catches_up_within_the_window_only(engine, tmp_path):
         await scheduler.shutdown()
 
     # A restart (or a second process on the same database) sends nothing again.
-    again = NoticeScheduler(engine, settings_for(tmp_path), clock=FixedClock(NOW), watch=False)
+    again = NoticeScheduler(
+        engine, settings_for(tmp_path), job_queue=jobs, clock=FixedClock(NOW), watch=False
+    )
     result = await again.start()
     await again.shutdown()
     assert result.fired == [] and result.skipped == []
     assert [c.notice_id for c in campaigns(engine)] == ["recent"]
 
 
-async def test_two_schedulers_on_one_database_send_once(engine, tmp_path):
+async def test_two_schedulers_on_one_database_send_once(engine, tmp_path, jobs):
     write(tmp_path, "recent.yaml", notice_yaml("recent", 'at: "2027-10-10T07:45:00"'))
     first, second = (
-        NoticeScheduler(engine, settings_for(tmp_path), clock=FixedClock(NOW), watch=False)
+        NoticeScheduler(
+            engine, settings_for(tmp_path), job_queue=jobs, clock=FixedClock(NOW), watch=False
+        )
         for _ in range(2)
     )
     results = await asyncio.gather(first.start(), second.start())
@@ -83,7 +102,7 @@ async def test_two_schedulers_on_one_database_send_once(engine, tmp_path):
     assert [c.notice_id for c in campaigns(engine)] == ["recent"]
 
 
-async def test_reload_picks_up_edits_and_a_broken_file_keeps_the_others(engine, tmp_path):
+async def test_reload_picks_up_edits_and_a_broken_file_keeps_the_others(engine, tmp_path, jobs):
     write(tmp_path, "a.yaml", notice_yaml("a-one", 'cron: "0 9 * * *"'))
     write(tmp_path, "b.yaml", notice_yaml("b-one", 'cron: "0 10 * * *"'))
     clock = FixedClock(NOW)
@@ -93,7 +112,12 @@ async def test_reload_picks_up_edits_and_a_broken_file_keeps_the_others(engine, 
         told.append(problems)
 
     scheduler = NoticeScheduler(
-        engine, settings_for(tmp_path), on_problems=on_problems, clock=clock, watch=False
+        engine,
+        settings_for(tmp_path),
+        job_queue=jobs,
+        on_problems=on_problems,
+        clock=clock,
+        watch=False,
     )
     await scheduler.start()
     try:
@@ -120,9 +144,11 @@ async def test_reload_picks_up_edits_and_a_broken_file_keeps_the_others(engine, 
         await scheduler.shutdown()
 
 
-async def test_a_new_notice_does_not_fire_for_past_instants(engine, tmp_path):
+async def test_a_new_notice_does_not_fire_for_past_instants(engine, tmp_path, jobs):
     clock = FixedClock(NOW)
-    scheduler = NoticeScheduler(engine, settings_for(tmp_path), clock=clock, watch=False)
+    scheduler = NoticeScheduler(
+        engine, settings_for(tmp_path), job_queue=jobs, clock=clock, watch=False
+    )
     await scheduler.start()
     try:
         write(tmp_path, "a.yaml", notice_yaml("just-added", 'at: "2027-10-10T07:50:00"'))
@@ -133,7 +159,7 @@ async def test_a_new_notice_does_not_fire_for_past_instants(engine, tmp_path):
         await scheduler.shutdown()
 
 
-async def test_run_due_follows_the_injected_clock(engine, tmp_path):
+async def test_run_due_follows_the_injected_clock(engine, tmp_path, jobs):
     write(tmp_path, "a.yaml", notice_yaml("hourly", 'cron: "0 * * * *"'))
     clock = FixedClock(NOW + timedelta(minutes=10))
     fired: list[Campaign] = []
@@ -142,7 +168,7 @@ async def test_run_due_follows_the_injected_clock(engine, tmp_path):
         fired.append(campaign)
 
     scheduler = NoticeScheduler(
-        engine, settings_for(tmp_path), on_fire=on_fire, clock=clock, watch=False
+        engine, settings_for(tmp_path), job_queue=jobs, on_fire=on_fire, clock=clock, watch=False
     )
     await scheduler.start()  # 08:00 was 10 minutes ago: caught up
     try:
@@ -162,7 +188,7 @@ async def test_run_due_follows_the_injected_clock(engine, tmp_path):
         await scheduler.shutdown()
 
 
-async def test_an_at_one_second_ahead_fires_within_two_seconds_once(engine, tmp_path):
+async def test_an_at_one_second_ahead_fires_within_two_seconds_once(engine, tmp_path, jobs):
     """The one real-time test: APScheduler wakes the scheduler on time."""
     at = datetime.now(UTC) + timedelta(seconds=1)
     write(tmp_path, "soon.yaml", notice_yaml("soon", f'at: "{at.isoformat()}"'))
@@ -173,7 +199,9 @@ async def test_an_at_one_second_ahead_fires_within_two_seconds_once(engine, tmp_
         fired_at.append(time.time())
         fired.set()
 
-    scheduler = NoticeScheduler(engine, settings_for(tmp_path), on_fire=on_fire, watch=False)
+    scheduler = NoticeScheduler(
+        engine, settings_for(tmp_path), job_queue=jobs, on_fire=on_fire, watch=False
+    )
     await scheduler.start()
     try:
         await asyncio.wait_for(fired.wait(), timeout=2.0)
@@ -186,11 +214,16 @@ async def test_an_at_one_second_ahead_fires_within_two_seconds_once(engine, tmp_
         await scheduler.shutdown()
 
 
-async def test_watching_reloads_after_an_edit(engine, tmp_path):
+async def test_watching_reloads_after_an_edit(engine, tmp_path, jobs):
     write(tmp_path, "a.yaml", notice_yaml("first", 'cron: "0 9 * * *"'))
     reloaded = asyncio.Event()
     scheduler = NoticeScheduler(
-        engine, settings_for(tmp_path), clock=FixedClock(NOW), watch=True, poll_seconds=0.2
+        engine,
+        settings_for(tmp_path),
+        job_queue=jobs,
+        clock=FixedClock(NOW),
+        watch=True,
+        poll_seconds=0.2,
     )
     original_reload = scheduler.reload
 
@@ -208,37 +241,6 @@ async def test_watching_reloads_after_an_edit(engine, tmp_path):
         assert {n.id for n in scheduler.notices} == {"edited"}
     finally:
         await scheduler.shutdown()
-
-
-async def test_watch_schedules_reports_each_change_and_survives_a_failing_callback(tmp_path):
-    seen: list[set[str]] = []
-    changed = asyncio.Event()
-    stop = asyncio.Event()
-    (tmp_path / "a.yaml").write_text("notices: []\n")
-
-    def on_change(changes: set[str]) -> None:
-        seen.append({Path(path).name for path in changes})
-        changed.set()
-        raise RuntimeError("a bad callback must not stop the watcher")
-
-    initial = snapshot(tmp_path)
-    task = asyncio.create_task(
-        watch_directory(tmp_path, on_change, poll_seconds=0.05, initial=initial, stop_event=stop)
-    )
-    try:
-        (tmp_path / "notes.txt").write_text("not a schedule")
-        (tmp_path / "a.yaml").write_text("notices: [] # edited\n")
-        await asyncio.wait_for(changed.wait(), timeout=5)
-        changed.clear()
-        (tmp_path / "b.yml").write_text("notices: []\n")
-        await asyncio.wait_for(changed.wait(), timeout=5)
-        changed.clear()
-        (tmp_path / "a.yaml").unlink()
-        await asyncio.wait_for(changed.wait(), timeout=5)
-        assert seen == [{"a.yaml"}, {"b.yml"}, {"a.yaml"}]
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=5)
 
 
 def test_changed_files():

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.file_watch import Snapshot, changed_files, snapshot, watch_directory
+from bot.file_watch import Snapshot, changed_files, snapshot
 from bot.knowledge.faq_files import FaqProblem, load_faq_dir
 from bot.knowledge.matcher import Matcher
 
@@ -52,17 +52,3 @@ class FaqStore:
         if not changed_files(self._snapshot, current):
             return None
         return await self.reload()
-
-    async def watch(
-        self, on_problems: ProblemsCallback | None = None, poll_seconds: float = 1.0
-    ) -> None:
-        """Reload on every change under the directory until cancelled."""
-
-        async def changed(_paths: set[str]) -> None:
-            problems = await self.reload()
-            if problems and on_problems is not None:
-                await on_problems(problems)
-
-        await watch_directory(
-            self.directory, changed, poll_seconds=poll_seconds, initial=self._snapshot
-        )

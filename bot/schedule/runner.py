@@ -1,6 +1,6 @@
-"""NoticeScheduler: schedules/*.yaml -> APScheduler jobs -> exactly-once campaigns.
+"""NoticeScheduler: schedules/*.yaml -> JobQueue jobs -> exactly-once campaigns.
 
-APScheduler (in-process, memory job store) only says *when* to look; what is due is computed
+The Application's JobQueue (APScheduler underneath) only says *when* to look; what is due is computed
 from the notices and the clock, and what was fired lives in the database. Each notice keeps a
 horizon: every instant up to it has been handled. A job wakes at the notice's next instant and
 settles (horizon, now]; a sweep every minute does the same for all notices, so a lost wake-up
@@ -10,23 +10,20 @@ or a database hiccup only delays a notice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
+from telegram.ext import CallbackContext, JobQueue
 
 from bot.clock import Clock, as_utc, utc_now
 from bot.config import Settings
 from bot.facts import FACTS_FILE, FactsError, load_facts
-from bot.file_watch import snapshot, watch_directory
+from bot.file_watch import Snapshot, changed_files, snapshot
 from bot.models import Campaign
 from bot.schedule.firing import (
     SKIP_LOOKBACK,
@@ -42,10 +39,16 @@ log = logging.getLogger(__name__)
 OnFire = Callable[[Campaign], Awaitable[object] | object]
 OnProblems = Callable[[list[Problem]], Awaitable[object] | object]
 SWEEP_JOB_ID = "notices:sweep"
+WATCH_JOB_ID = "notices:watch"
 
 
 def _job_id(notice_id: str) -> str:
     return f"notice:{notice_id}"
+
+
+def _job_kwargs(job_id: str) -> dict[str, Any]:
+    # One job per id (a reschedule replaces it); late wake-ups still run, once.
+    return {"id": job_id, "replace_existing": True, "misfire_grace_time": None, "coalesce": True}
 
 
 class NoticeScheduler:
@@ -65,6 +68,7 @@ class NoticeScheduler:
         on_problems: OnProblems | None = None,
         clock: Clock = utc_now,
         directory: Path | str | None = None,
+        job_queue: JobQueue,
         watch: bool = True,
         poll_seconds: float | None = None,
         sweep_seconds: float = 60.0,
@@ -84,12 +88,9 @@ class NoticeScheduler:
         self._notices: dict[str, Notice] = {}
         self._horizon: dict[str, datetime] = {}  # per notice: instants up to here are handled
         self._lock = asyncio.Lock()
-        self._scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 50},
-        )
-        self._stop_watching: asyncio.Event | None = None
-        self._watch_task: asyncio.Task | None = None
+        self._jobs = job_queue
+        self._files_seen: Snapshot = {}
+        self._running = False
 
     # --- public --------------------------------------------------------------------------
 
@@ -99,12 +100,12 @@ class NoticeScheduler:
 
     @property
     def running(self) -> bool:
-        return self._scheduler.running
+        return self._running
 
     async def start(self) -> DueResult:
         """Load the files, catch up on what was missed, schedule the rest, start watching."""
         # The snapshot comes first, so an edit made while loading is still seen as a change.
-        files_seen = await asyncio.to_thread(snapshot, self.directory)
+        self._files_seen = await asyncio.to_thread(snapshot, self.directory)
         notices, problems = await asyncio.to_thread(self._load)
         await self._report(problems)
         now = self._now()
@@ -114,26 +115,11 @@ class NoticeScheduler:
             # Start-up catch-up: recent misses are sent, older ones recorded as skipped.
             since = now - max(SKIP_LOOKBACK, self.catchup_window)
             self._horizon = {notice_id: since for notice_id in self._notices}
-        self._scheduler.start()
-        self._scheduler.add_job(
-            self.run_due,
-            IntervalTrigger(seconds=self._sweep_seconds, timezone=UTC),
-            id=SWEEP_JOB_ID,
-            replace_existing=True,
-        )
+        self._running = True
+        self._repeat(self._sweep_job, self._sweep_seconds, SWEEP_JOB_ID)
         result = await self.run_due()
         if self._watch:
-            self._stop_watching = asyncio.Event()
-            self._watch_task = asyncio.create_task(
-                watch_directory(
-                    self.directory,
-                    self._files_changed,
-                    poll_seconds=self._poll_seconds,
-                    initial=files_seen,
-                    stop_event=self._stop_watching,
-                ),
-                name="watch-schedules",
-            )
+            self._repeat(self._watch_job, self._poll_seconds, WATCH_JOB_ID)
         log.info("notice scheduler started with %d notices", len(self._notices))
         return result
 
@@ -159,8 +145,7 @@ class NoticeScheduler:
                     fresh[old.id] = old
             for gone in set(self._notices) - set(fresh):
                 self._horizon.pop(gone, None)
-                if self._scheduler.get_job(_job_id(gone)):
-                    self._scheduler.remove_job(_job_id(gone))
+                self._remove_job(_job_id(gone))
             for notice_id in fresh:
                 self._horizon.setdefault(notice_id, now)
             self._notices = fresh
@@ -177,16 +162,10 @@ class NoticeScheduler:
         return next_fire_times(self._notices.values(), self._now(), self.zone, n)
 
     async def shutdown(self) -> None:
-        """Stop watching and stop the scheduler; what was queued stays in the outbox."""
-        if self._stop_watching is not None:
-            self._stop_watching.set()
-        if self._watch_task is not None:
-            self._watch_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch_task
-            self._watch_task = None
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        """Remove this scheduler's jobs; what was queued stays in the outbox."""
+        self._running = False
+        for job_id in (SWEEP_JOB_ID, WATCH_JOB_ID, *map(_job_id, self._notices)):
+            self._remove_job(job_id)
         log.info("notice scheduler stopped")
 
     # --- internals -----------------------------------------------------------------------
@@ -208,11 +187,27 @@ class NoticeScheduler:
         if problems and self._on_problems is not None:
             await self._call(self._on_problems, problems)
 
-    async def _files_changed(self, _changes: object) -> None:
-        await self.reload()
+    async def _watch_job(self, _context: CallbackContext) -> None:
+        """Reload when a schedule file (or the shared facts) changed since the last look."""
+        current = await asyncio.to_thread(snapshot, self.directory)
+        if changed_files(self._files_seen, current):
+            self._files_seen = current
+            await self.reload()
 
-    async def _run_notice(self, notice_id: str) -> None:
-        await self._settle([notice_id])
+    async def _sweep_job(self, _context: CallbackContext) -> None:
+        await self.run_due()
+
+    async def _notice_job(self, context: CallbackContext) -> None:
+        await self._settle([context.job.data])
+
+    def _repeat(self, callback, seconds: float, job_id: str) -> None:
+        self._jobs.run_repeating(
+            callback, interval=seconds, first=seconds, name=job_id, job_kwargs=_job_kwargs(job_id)
+        )
+
+    def _remove_job(self, job_id: str) -> None:
+        if self._jobs.scheduler.get_job(job_id) is not None:
+            self._jobs.scheduler.remove_job(job_id)
 
     async def _settle(self, notice_ids: list[str]) -> DueResult:
         result = DueResult()
@@ -250,19 +245,17 @@ class NoticeScheduler:
         job_id = _job_id(notice.id)
         horizon = self._horizon[notice.id]
         upcoming = next(fire_instants(notice, horizon, self.zone), None)
-        if upcoming is None:
-            if self._scheduler.get_job(job_id):
-                self._scheduler.remove_job(job_id)
+        if upcoming is None or not self._running:
+            self._remove_job(job_id)
             return
         # The job runs on the real clock; keep the injected clock's distance to the instant.
-        run_at = datetime.now(UTC) + (upcoming.at - self._now())
-        self._scheduler.add_job(
-            self._run_notice,
-            DateTrigger(run_date=run_at, timezone=UTC),
-            args=[notice.id],
-            id=job_id,
+        delay = max((upcoming.at - self._now()).total_seconds(), 0.0)
+        self._jobs.run_once(
+            self._notice_job,
+            when=delay,
+            data=notice.id,
             name=f"{notice.id} {upcoming.kind} {upcoming.at.isoformat()}",
-            replace_existing=True,
+            job_kwargs=_job_kwargs(job_id),
         )
 
     async def _notify(self, campaign: Campaign) -> None:

@@ -47,6 +47,7 @@ async def start(application: Application, services: Services) -> None:
         on_fire=lambda _campaign: services.sender.wake(),
         on_problems=on_schedule_problems,
         clock=services.clock,
+        job_queue=application.job_queue,
         poll_seconds=services.settings.reload_poll_seconds,
     )
     await services.scheduler.start()
