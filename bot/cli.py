@@ -231,9 +231,9 @@ def broadcast_create(
     """Queue a broadcast in the database; the running bot sends it."""
     from bot.broadcast import create_campaign
     from bot.broadcast.promotion_rules import with_ad_prefix
-    from bot.citizens import parse_topic
     from bot.models import Topic
     from bot.telegram_html import html_problems
+    from bot.topics import parse_topic
 
     parsed = parse_topic(topic)
     if parsed is None:

@@ -86,14 +86,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-async def run_in_session(engine: Engine, work: Callable[[Session], T]) -> T:
-    """Run `work(session)` in one transaction, in a worker thread (never on the event loop)."""
+async def run_in_session(
+    engine: Engine, work: Callable[..., T], /, *args: object, **kwargs: object
+) -> T:
+    """Run `work(session, *args, **kwargs)` in one transaction, in a worker thread, so the
+    event loop (replies to citizens) never waits on the database."""
 
-    def job() -> T:
-        with session_scope(engine) as session:
-            return work(session)
+    return await asyncio.to_thread(in_session, engine, work, *args, **kwargs)
 
-    return await asyncio.to_thread(job)
+
+def in_session(engine: Engine, work: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+    """`work(session, *args, **kwargs)` in one transaction (CLI, tests, worker threads)."""
+    with session_scope(engine) as session:
+        return work(session, *args, **kwargs)
 
 
 def alembic_config(connection: Connection) -> Config:

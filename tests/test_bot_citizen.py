@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot import citizens
+from bot.db import in_session
 from bot.models import Feedback, QuestionLog, Topic, User
+from bot.storage import citizens
 
 from bot_harness import make_settings, running_bot, write_test_faq
 from telegram_standin import BotApiStandin
@@ -38,7 +39,7 @@ async def test_start_greets_by_escaped_name_subscribes_and_shows_menu(standin, b
     [message] = await standin.wait_for_messages(CHAT, 1)
     assert "<b>Lan & Mai</b>" in message["text"]  # shown literally, not as markup
     assert any(b["callback_data"].startswith("cat:") for b in buttons(message))
-    topics = citizens.topics_of(engine_of(bot), CHAT)
+    topics = in_session(engine_of(bot), citizens.topics_of, CHAT)
     assert topics == {Topic.ANNOUNCEMENTS, Topic.EVENTS}
     assert standin.rejected_calls() == []
 
@@ -108,10 +109,10 @@ async def test_subscribe_unsubscribe_and_settings_toggles(standin, bot) -> None:
     engine = engine_of(bot)
     standin.push_command(CHAT, "/subscribe khuyenmai")
     await standin.wait_for_messages(CHAT, 1)
-    assert Topic.PROMOTIONS in citizens.topics_of(engine, CHAT)
+    assert Topic.PROMOTIONS in in_session(engine, citizens.topics_of, CHAT)
     standin.push_command(CHAT, "/unsubscribe #khuyenmai")
     await standin.wait_for_messages(CHAT, 2)
-    assert Topic.PROMOTIONS not in citizens.topics_of(engine, CHAT)
+    assert Topic.PROMOTIONS not in in_session(engine, citizens.topics_of, CHAT)
     standin.push_command(CHAT, "/subscribe bongda")
     messages = await standin.wait_for_messages(CHAT, 3)
     assert "thongbao" in messages[-1]["text"]
@@ -119,7 +120,7 @@ async def test_subscribe_unsubscribe_and_settings_toggles(standin, bot) -> None:
     messages = await standin.wait_for_messages(CHAT, 4)
     toggle = next(b for b in buttons(messages[-1]) if b["callback_data"] == "sub:on:events")
     standin.push_callback(CHAT, toggle["callback_data"], message_id=messages[-1]["message_id"])
-    await standin.wait_for(lambda s: Topic.EVENTS in citizens.topics_of(engine, CHAT))
+    await standin.wait_for(lambda s: Topic.EVENTS in in_session(engine, citizens.topics_of, CHAT))
     await standin.wait_for(
         lambda s: any(
             b["callback_data"] == "sub:off:events" for b in buttons(s.messages_to(CHAT)[-1])
@@ -141,7 +142,7 @@ async def test_delete_my_data_after_confirmation(standin, bot) -> None:
     with Session(engine) as session:
         assert session.get(User, CHAT) is None
         assert session.exec(select(QuestionLog)).all() == []
-    assert citizens.topics_of(engine, CHAT) == set()
+    assert in_session(engine, citizens.topics_of, CHAT) == set()
 
 
 async def test_hostile_input_never_produces_a_rejected_call(standin, bot) -> None:
@@ -239,4 +240,4 @@ async def test_start_again_keeps_the_users_own_choices(standin, bot) -> None:
     standin.push_command(CHAT, "/start")
     messages = await standin.wait_for_messages(CHAT, 3)
     assert "quay lại" in messages[-1]["text"]
-    assert citizens.topics_of(engine, CHAT) == {Topic.ANNOUNCEMENTS}
+    assert in_session(engine, citizens.topics_of, CHAT) == {Topic.ANNOUNCEMENTS}

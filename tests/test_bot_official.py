@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import citizens
+from bot.db import in_session
 from bot.models import Topic
+from bot.storage import citizens
 
 from bot_harness import make_settings, running_bot, write_test_faq
 from clocks import LATE_EVENING_LOCAL, NOON_LOCAL, RunningClock
@@ -34,8 +35,8 @@ def engine_of(application):
 def subscribe(application, chat_ids, topic: Topic) -> None:
     engine = engine_of(application)
     for chat_id in chat_ids:
-        citizens.touch_user(engine, chat_id, f"Người {chat_id}")
-        citizens.subscribe(engine, chat_id, topic)
+        in_session(engine, citizens.touch_user, chat_id, f"Người {chat_id}")
+        in_session(engine, citizens.subscribe, chat_id, topic)
 
 
 def keyboard(message: dict) -> list[dict]:
@@ -84,14 +85,14 @@ async def test_broadcast_preview_confirm_deliver_and_report(standin, bot) -> Non
     for chat_id in subscribers:
         expected = 0 if chat_id in (1003, 1004, 1005, 1006) else 1
         assert len(standin.messages_to(chat_id)) == expected, chat_id
-    assert citizens.subscribers(engine_of(bot), Topic.ANNOUNCEMENTS) == [
+    assert in_session(engine_of(bot), citizens.subscribers, Topic.ANNOUNCEMENTS) == [
         c for c in subscribers if c not in (1003, 1004, 1005, 1006)
     ]
     # writing to the bot again makes a chat reachable again
     standin.blocked_chats.discard(1003)
     standin.push_text(1003, "xin chao")
     await standin.wait_for_messages(1003, 1)
-    assert 1003 in citizens.subscribers(engine_of(bot), Topic.ANNOUNCEMENTS)
+    assert 1003 in in_session(engine_of(bot), citizens.subscribers, Topic.ANNOUNCEMENTS)
     rejected = {c.method for c in standin.rejected_calls()}
     assert rejected <= {"sendMessage"}  # only the blocked/unknown chats refused
 
@@ -152,7 +153,9 @@ async def test_promotion_goes_only_to_opted_in_with_label_and_opt_out(standin, b
     assert opt_out["text"] == "Hủy nhận khuyến mãi"
     assert standin.messages_to(11) == []
     standin.push_callback(21, opt_out["callback_data"], message_id=promo["message_id"])
-    await standin.wait_for(lambda s: Topic.PROMOTIONS not in citizens.topics_of(engine_of(bot), 21))
+    await standin.wait_for(
+        lambda s: Topic.PROMOTIONS not in in_session(engine_of(bot), citizens.topics_of, 21)
+    )
 
 
 async def test_quiet_hours_hold_a_promotion_back_at_a_fixed_late_evening(

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bot import citizens
 from bot.broadcast import campaign_report, create_campaign
-from bot.db import create_db_engine, upgrade_database
+from bot.db import create_db_engine, in_session, upgrade_database
 from bot.models import Topic
+from bot.storage import citizens
 
 from bot_harness import write_test_faq
 from telegram_standin import BotApiStandin
@@ -58,8 +58,8 @@ async def test_sigkill_mid_broadcast_then_restart_sends_each_chat_at_most_once(
     engine = create_db_engine(env["DATABASE_URL"])
     upgrade_database(engine)
     for chat_id in SUBSCRIBERS:
-        citizens.touch_user(engine, chat_id, "An")
-        citizens.subscribe(engine, chat_id, Topic.ANNOUNCEMENTS)
+        in_session(engine, citizens.touch_user, chat_id, "An")
+        in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
     campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Thông báo", created_by=None)
     standin.global_rate_limit = 30
     log = tmp_path / "bot.log"

@@ -25,8 +25,9 @@ from bot.broadcast.claims import (
     release_claims,
 )
 from bot.broadcast.outbox import finish_campaigns
-from bot.citizens import mark_unreachable
+from bot.db import in_session
 from bot.models import Campaign, Delivery, Subscription, Topic, User, utc_now
+from bot.storage.citizens import mark_unreachable
 
 LEASE = timedelta(seconds=60)
 
@@ -63,7 +64,7 @@ def set_rows(engine, campaign_id: int, chat_ids, **values) -> None:
 def test_create_campaign_queues_5000_reachable_subscribers_quickly(engine):
     chats = list(range(10_000, 15_000))
     seed(engine, chats)
-    mark_unreachable(engine, 10_001, "Forbidden: bot was blocked by the user")
+    in_session(engine, mark_unreachable, 10_001, "Forbidden: bot was blocked by the user")
     started = time.perf_counter()
     campaign = create_campaign(
         engine,

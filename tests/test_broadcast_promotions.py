@@ -10,9 +10,10 @@ from telegram import Bot
 
 from bot.broadcast import OutboxSender, campaign_report, create_campaign
 from bot.broadcast.sender import OPT_OUT_CALLBACK, OPT_OUT_LABEL
-from bot.citizens import unsubscribe
 from bot.config import Settings
+from bot.db import in_session
 from bot.models import Delivery, Subscription, Topic, User, utc_now
+from bot.storage.citizens import unsubscribe
 
 from clocks import FixedClock
 
@@ -126,7 +127,7 @@ async def test_expired_campaign_is_not_sent(engine, standin, bot):
 async def test_opted_out_chat_is_skipped_at_send_time(engine, standin, bot):
     seed(engine, [1, 2])
     promo = create_campaign(engine, topic=Topic.PROMOTIONS, text="Ưu đãi", created_by=1)
-    unsubscribe(engine, 2, Topic.PROMOTIONS)  # after the campaign was queued
+    in_session(engine, unsubscribe, 2, Topic.PROMOTIONS)  # after the campaign was queued
     await OutboxSender(engine, bot, settings(), clock=FixedClock(NOON)).run_until_idle()
     assert [m["chat_id"] for m in standin.sent_messages] == [1]
     skipped = [(r.chat_id, r.error) for r in rows(engine, promo.id) if r.status == "skipped"]

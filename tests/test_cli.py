@@ -92,13 +92,13 @@ def test_run_without_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
 def test_db_upgrade_and_unanswered_report(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     result = dcbot("db", "upgrade", env=env)
-    assert result.returncode == 0 and "0001" in result.stdout
-    from bot import citizens
-    from bot.db import create_db_engine
+    from bot.db import create_db_engine, database_revision, in_session
+    from bot.storage import citizens
 
     engine = create_db_engine(env["DATABASE_URL"])
+    assert result.returncode == 0 and f"phiên bản {database_revision(engine)}." in result.stdout
     for text in ["giá vàng hôm nay", "gia vang hom nay", "giá vàng hôm nay?", "xổ số"]:
-        citizens.log_question(engine, 1, text, "none", None, 0.1)
+        in_session(engine, citizens.log_question, 1, text, "none", None, 0.1)
     engine.dispose()
     result = dcbot("report", "unanswered", env=env)
     assert result.returncode == 0, result.stderr

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.citizens import record_feedback
-from bot.db import session_scope
+from bot.db import in_session, session_scope
 from bot.insight import EntryFeedback, question_stats, unanswered_report
 from bot.knowledge.normalize import fold_text
 from bot.models import QuestionLog
+from bot.storage.citizens import record_feedback
 
 # Outcomes depend on the time of day: .ci/run also runs these under faketime.
 pytestmark = pytest.mark.clock_sensitive
@@ -55,7 +55,7 @@ def crafted(engine):
         (3, "b", -1),
         (1, "c", 1),
     ]:
-        record_feedback(engine, chat_id, entry_id, vote)
+        in_session(engine, record_feedback, chat_id, entry_id, vote)
     return engine
 
 

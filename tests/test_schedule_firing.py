@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from bot.citizens import subscribe
+from bot.db import in_session
 from bot.models import Campaign, Delivery, NoticeFire, Topic
 from bot.schedule import firing
 from bot.schedule.firing import (
@@ -20,6 +20,7 @@ from bot.schedule.firing import (
 )
 from bot.schedule.notices import parse_notice
 from bot.schedule.timing import REMINDER, FireInstant
+from bot.storage.citizens import subscribe
 
 # Outcomes depend on the time of day: .ci/run also runs these under faketime.
 pytestmark = pytest.mark.clock_sensitive
@@ -41,8 +42,8 @@ def rows(engine, model):
 
 def test_fire_notice_twice_queues_one_campaign(engine):
     for chat_id in (101, 102):
-        subscribe(engine, chat_id, Topic.EVENTS)
-    subscribe(engine, 103, Topic.PROMOTIONS)
+        in_session(engine, subscribe, chat_id, Topic.EVENTS)
+    in_session(engine, subscribe, 103, Topic.PROMOTIONS)
     notice = event()
     campaign = fire_notice(engine, notice, NOW)
     assert campaign is not None

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.db import session_scope
 from bot.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Topic, utc_now
+from bot.storage.citizens import subscribers
 
 OPEN_STATUSES = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
 ACTIVE_CAMPAIGN = (CampaignStatus.QUEUED.value, CampaignStatus.SENDING.value)
@@ -67,12 +68,10 @@ def create_campaign(
     topic = Topic(topic)
     if not text or not text.strip():
         raise CampaignError("campaign text is empty")
-    if recipients is None:
-        from bot.citizens import subscribers
-
-        recipients = subscribers(engine, topic, reachable_only=True)
-    chat_ids = list(dict.fromkeys(int(chat_id) for chat_id in recipients))
     with session_scope(engine) as session:
+        if recipients is None:
+            recipients = subscribers(session, topic, reachable_only=True)
+        chat_ids = list(dict.fromkeys(int(chat_id) for chat_id in recipients))
         campaign = Campaign(
             kind=kind,
             topic=topic.value,

@@ -31,8 +31,9 @@ from bot.broadcast.claims import ClaimedDelivery
 from bot.broadcast.outbox import CampaignReport, campaign_report, finish_campaigns
 from bot.broadcast.pacing import Pacer
 from bot.config import Settings
-from bot.db import is_sqlite
+from bot.db import is_sqlite, run_in_session, session_scope
 from bot.models import Campaign, DeliveryStatus, Topic, utc_now
+from bot.storage.citizens import mark_unreachable, topics_of
 
 log = logging.getLogger(__name__)
 
@@ -323,9 +324,8 @@ class OutboxSender:
 
     def _chat_decision(self, row: ClaimedDelivery) -> rules.Decision:
         """Per-chat promotion rules, read at send time (runs in a thread)."""
-        from bot.citizens import topics_of
-
-        subscribed = Topic.PROMOTIONS in topics_of(self.engine, row.chat_id)
+        with session_scope(self.engine) as session:
+            subscribed = Topic.PROMOTIONS in topics_of(session, row.chat_id)
         sent = 0
         if subscribed:
             sent = results.promotions_since(
@@ -425,10 +425,8 @@ class OutboxSender:
         await self._db(results.mark_final, self.engine, row.id, status=status, error=error)
 
     async def _unreachable(self, row: ClaimedDelivery, reason: str) -> None:
-        from bot.citizens import mark_unreachable
-
         await self._final(row, DeliveryStatus.UNREACHABLE, reason)
-        await self._db(mark_unreachable, self.engine, row.chat_id, reason)
+        await run_in_session(self.engine, mark_unreachable, row.chat_id, reason)
         await self._db(results.skip_other_pending, self.engine, row.chat_id, error=reason)
 
     async def _retry(self, row: ClaimedDelivery, error: str) -> None:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot import citizens
+from bot.db import run_in_session
 from bot.knowledge.matcher import MatchStatus
 from bot.models import Topic
 from bot.replies import (
@@ -23,11 +23,13 @@ from bot.replies import (
     too_long_reply,
     unsupported_media_reply,
 )
+from bot.storage import citizens
 from bot.telegram import support, texts
 from bot.telegram.flood import FloodVerdict
 from bot.telegram.messaging import edit_reply, send_reply
 from bot.telegram.services import BotContext, Services
 from bot.telegram_html import escape
+from bot.topics import parse_topic
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
@@ -51,9 +53,9 @@ async def prelude(update: Update, context: BotContext) -> None:
     if chat is None or chat.type != ChatType.PRIVATE or update.my_chat_member is not None:
         return
     try:
-        context.new_user = await asyncio.to_thread(
-            citizens.touch_user,
+        context.new_user = await run_in_session(
             services.engine,
+            citizens.touch_user,
             chat.id,
             (user.first_name if user else chat.title) or "",
             user.username if user else None,
@@ -69,7 +71,7 @@ async def start(update: Update, context: BotContext) -> None:
     is_new = context.new_user
     chat_id = update.effective_chat.id
     if is_new:  # a returning user's own choices in /caidat are kept
-        await asyncio.to_thread(citizens.subscribe_defaults, services.engine, chat_id)
+        await run_in_session(services.engine, citizens.subscribe_defaults, chat_id)
     user = update.effective_user
     name = escape(user.first_name if user and user.first_name else "bạn")
     welcome = texts.WELCOME if is_new else texts.WELCOME_BACK
@@ -91,13 +93,13 @@ async def faq_menu(update: Update, context: BotContext) -> None:
 async def _change_subscription(update: Update, context: BotContext, on: bool) -> None:
     services = context.services
     chat_id = update.effective_chat.id
-    topic = citizens.parse_topic(" ".join(context.args or []))
+    topic = parse_topic(" ".join(context.args or []))
     if topic is None:
         usage = texts.SUBSCRIBE_USAGE if on else texts.UNSUBSCRIBE_USAGE
         await send_reply(context.bot, chat_id, Reply(usage))
         return
     change = citizens.subscribe if on else citizens.unsubscribe
-    changed = await asyncio.to_thread(change, services.engine, chat_id, topic)
+    changed = await run_in_session(services.engine, change, chat_id, topic)
     text = texts.subscribed_text(topic, changed) if on else texts.unsubscribed_text(topic, changed)
     await send_reply(context.bot, chat_id, Reply(text))
 
@@ -127,7 +129,7 @@ def settings_keyboard(topics: set[Topic]) -> InlineKeyboardMarkup:
 async def settings_command(update: Update, context: BotContext) -> None:
     """Show the three topics as toggle buttons."""
     services = context.services
-    topics = await asyncio.to_thread(citizens.topics_of, services.engine, update.effective_chat.id)
+    topics = await run_in_session(services.engine, citizens.topics_of, update.effective_chat.id)
     await context.bot.send_message(
         update.effective_chat.id,
         texts.SETTINGS_TITLE,
@@ -190,9 +192,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     user = update.effective_user
     question_id = None
     if result.status is not MatchStatus.SMALLTALK:  # logged first: a failed send loses nothing
-        question_id = await asyncio.to_thread(
-            citizens.log_question,
+        question_id = await run_in_session(
             services.engine,
+            citizens.log_question,
             chat_id,
             text,
             result.status.value,
@@ -255,7 +257,7 @@ async def _feedback(services: Services, query, chat_id: int, data: str) -> None:
         await query.answer(STALE_BUTTON_TEXT)
         return
     vote = 1 if parts[2] == "up" else -1
-    await asyncio.to_thread(citizens.record_feedback, services.engine, chat_id, parts[1], vote)
+    await run_in_session(services.engine, citizens.record_feedback, chat_id, parts[1], vote)
     await query.answer(FEEDBACK_THANKS[parts[2]])
     if vote < 0 and support.handoff_enabled(services):
         offer = Reply(texts.HANDOFF_OFFER, ((support.handoff_button(f"hand:fb:{parts[1]}"),),))
@@ -264,18 +266,18 @@ async def _feedback(services: Services, query, chat_id: int, data: str) -> None:
 
 async def _toggle(services: Services, query, chat_id: int, data: str) -> None:
     parts = data.split(":")
-    topic = citizens.parse_topic(parts[2]) if len(parts) == 3 else None
+    topic = parse_topic(parts[2]) if len(parts) == 3 else None
     if topic is None or parts[1] not in ("on", "off"):
         await query.answer(STALE_BUTTON_TEXT)
         return
     on = parts[1] == "on"
     change = citizens.subscribe if on else citizens.unsubscribe
-    await asyncio.to_thread(change, services.engine, chat_id, topic)
+    await run_in_session(services.engine, change, chat_id, topic)
     name = texts.TOPIC_NAMES[topic].lower()
     await query.answer(f"Đã bật nhận {name}." if on else f"Đã tắt nhận {name}.")
     message = query.message
     if message is not None and message.text and message.text.startswith("🔔"):
-        topics = await asyncio.to_thread(citizens.topics_of, services.engine, chat_id)
+        topics = await run_in_session(services.engine, citizens.topics_of, chat_id)
         try:
             await message.edit_reply_markup(settings_keyboard(topics))
         except Exception:  # the toast already confirmed the change
@@ -284,7 +286,7 @@ async def _toggle(services: Services, query, chat_id: int, data: str) -> None:
 
 async def _delete(services: Services, query, chat_id: int, data: str) -> None:
     if data == "del:yes":
-        counts = await asyncio.to_thread(citizens.delete_user_data, services.engine, chat_id)
+        counts = await run_in_session(services.engine, citizens.delete_user_data, chat_id)
         log.info("deleted data of chat %s: %s", chat_id, counts)
         await query.answer("Đã xóa.")
         text = texts.DELETE_DONE

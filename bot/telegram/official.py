@@ -13,7 +13,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import citizens
 from bot.broadcast import (
     CampaignReport,
     cancel_campaign,
@@ -23,12 +22,15 @@ from bot.broadcast import (
 )
 from bot.broadcast.promotion_rules import with_ad_prefix
 from bot.broadcast.sender import opt_out_keyboard
+from bot.db import run_in_session
 from bot.models import Topic
 from bot.replies import Button, Reply
+from bot.storage import citizens
 from bot.telegram import texts
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import Services, services_of
 from bot.telegram_html import MAX_MESSAGE_LENGTH, escape, html_problems
+from bot.topics import parse_topic
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
@@ -64,7 +66,7 @@ def parse_broadcast(message: Message) -> tuple[Topic | None, str]:
     topic = Topic.ANNOUNCEMENTS
     first, _, rest = body.strip().partition(" ")
     if first.startswith("#"):
-        topic = citizens.parse_topic(first)
+        topic = parse_topic(first)
         body = rest
     if message.reply_to_message is not None and not body.strip():
         body = _html_of(message.reply_to_message)
@@ -115,7 +117,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             context.bot, chat_id, Reply(f"❌ Chưa gửi được, nội dung có lỗi:\n{reasons}")
         )
         return
-    recipients = await asyncio.to_thread(citizens.subscribers, services.engine, topic, True)
+    recipients = await run_in_session(services.engine, citizens.subscribers, topic, True)
     drafts: dict = context.bot_data.setdefault(DRAFTS_KEY, {})
     while len(drafts) >= MAX_DRAFTS:
         drafts.pop(next(iter(drafts)))
