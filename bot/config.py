@@ -14,6 +14,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+# PostgreSQL advisory lock keys (signed 64-bit). "dcleader" and "dcpoll" in ASCII; they must
+# differ from each other and from bot.db.MIGRATION_LOCK_KEY ("dcbot").
+DEFAULT_LEADER_LOCK_KEY = 0x64636C6561646572
+POLLING_LOCK_KEY = 0x6463706F6C6C
+LOG_FORMATS = ("text", "json")
 
 
 def _parse_id_list(value: object) -> list[int]:
@@ -87,6 +92,11 @@ class Settings(BaseSettings):
     office_days: str = "1-5"  # ISO weekdays, 1 = Monday: "1-5", "1-6" or "1,2,3,4,5"
     ticket_messages_per_hour: int = 10
     log_level: str = "INFO"
+    log_format: str = "text"  # text | json (one JSON object per line, for log shippers)
+
+    health_port: int = 0  # 0 = no health/metrics server
+    health_host: str = "0.0.0.0"
+    leader_lock_key: int = DEFAULT_LEADER_LOCK_KEY
 
     @field_validator("admin_ids", "official_ids", mode="before")
     @classmethod
@@ -109,6 +119,41 @@ class Settings(BaseSettings):
     def tz(self) -> str:
         """The bot's time zone name (schedules, quiet hours, statistics)."""
         return self.bot_tz
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> str:
+        text = str(value).strip().lower()
+        if text not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {value!r}")
+        return text
+
+    @field_validator("health_port")
+    @classmethod
+    def _health_port(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError(f"HEALTH_PORT must be 0 (off) or a TCP port up to 65535, got {value}")
+        return value
+
+    @field_validator("health_host")
+    @classmethod
+    def _health_host(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("HEALTH_HOST must not be empty (use 0.0.0.0 for every interface)")
+        return value.strip()
+
+    @field_validator("leader_lock_key")
+    @classmethod
+    def _leader_lock_key(cls, value: int) -> int:
+        from bot.db import MIGRATION_LOCK_KEY
+
+        if not -(2**63) <= value < 2**63:
+            raise ValueError(f"LEADER_LOCK_KEY must fit a signed 64-bit integer, got {value}")
+        if value in (MIGRATION_LOCK_KEY, POLLING_LOCK_KEY):
+            raise ValueError(
+                f"LEADER_LOCK_KEY {value} collides with the migration or polling lock key"
+            )
+        return value
 
     @cached_property
     def zone(self) -> ZoneInfo:
