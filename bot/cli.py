@@ -342,9 +342,18 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
+    from bot.leadership import AlreadyRunningError
     from bot.runner import run_bot
 
-    run_bot(settings)
+    try:
+        run_bot(settings)
+    except AlreadyRunningError as exc:
+        typer.echo(
+            "Bot đang chạy ở một tiến trình khác (chế độ long polling chỉ chạy được một bản; "
+            f"nhiều bản thì dùng webhook): {exc}",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.db import create_db_engine, upgrade_database
+from bot.leadership import SingleInstanceGuard
 from bot.logging_setup import setup_logging
 from bot.telegram.app import build_application
 
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def run_bot(settings: Settings) -> None:
-    setup_logging(settings.log_level, settings.telegram_bot_token)
+    setup_logging(settings.log_level, settings.telegram_bot_token, settings.log_format)
     engine = create_db_engine(settings.database_url)
     upgrade_database(engine)
     application = build_application(settings, engine)
@@ -37,7 +38,13 @@ def run_bot(settings: Settings) -> None:
             stop_signals=stop_signals,
         )
     else:
+        # Telegram serves getUpdates to one client only: a second poller would steal updates.
+        guard = SingleInstanceGuard(settings.database_url)
+        guard.acquire()  # AlreadyRunningError: the CLI prints it and exits
         log.info("starting in long-polling mode")
-        application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
+        try:
+            application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
+        finally:
+            guard.release()
     engine.dispose()
     log.info("stopped")

@@ -6,6 +6,7 @@ import contextlib
 import logging
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -20,16 +21,22 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.clock import Clock, utc_now
 from bot.config import Settings
+from bot.db import run_in_session
+from bot.health import database_check, faq_check, health_server_from_settings
 from bot.knowledge.store import FaqStore
+from bot.leadership import LeaderElection
 from bot.replies import Reply
+from bot.storage import deliveries
 from bot.telegram import admin, background, citizen, official, support, texts
 from bot.telegram.flood import FloodGuard
 from bot.telegram.messaging import NO_PREVIEW, send_reply
 from bot.telegram.services import SERVICES_KEY, BotContext, Services
 
 log = logging.getLogger(__name__)
+OUTBOX_SAMPLE_SECONDS = 5.0
 
 COMMANDS = [
     BotCommand("start", "Bắt đầu"),
@@ -81,8 +88,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
             with contextlib.suppress(Exception):  # it may have been answered already
                 await update.callback_query.answer()
+        busy = isinstance(context.error, SQLAlchemyError)  # the database is down or overloaded
+        if busy:
+            metrics.DATABASE_UNAVAILABLE.inc()
+        text = texts.SERVICE_BUSY if busy else texts.INTERNAL_ERROR
         try:
-            await send_reply(context.bot, update.effective_chat.id, Reply(texts.INTERNAL_ERROR))
+            await send_reply(context.bot, update.effective_chat.id, Reply(text))
         except Exception:
             log.warning("could not apologise for update %s", update_id)
 
@@ -97,13 +108,53 @@ async def _post_init(application: Application) -> None:
         await _tell_admins_faq_problems(application, services.faq.last_problems)
     poll = services.settings.reload_poll_seconds
     application.job_queue.run_repeating(_reload_faq, interval=poll, first=poll, name="faq-reload")
-    await background.start(application, services)
+    application.job_queue.run_repeating(
+        _sample_outbox, interval=OUTBOX_SAMPLE_SECONDS, first=1.0, name="outbox-depth"
+    )
+    services.health = health_server_from_settings(
+        services.settings,
+        {
+            "database": database_check(services.engine),
+            "faq": faq_check(
+                lambda: len(services.faq.matcher.book.entries) if services.faq.matcher else 0
+            ),
+        },
+    )
+    if services.health is not None:
+        await services.health.start()
+    # One replica, the leader, runs the outbox sender and the notice scheduler.
+    services.election = LeaderElection(
+        services.settings.database_url,
+        key=services.settings.leader_lock_key,
+        on_elected=lambda: _lead(application),
+        on_demoted=lambda: _follow(application),
+    )
+    await services.election.start()
+
+
+async def _lead(application: Application) -> None:
+    metrics.set_leader(True)
+    await background.start(application, application.bot_data[SERVICES_KEY])
+
+
+async def _follow(application: Application) -> None:
+    metrics.set_leader(False)
+    await background.stop(application.bot_data[SERVICES_KEY])
+
+
+async def _sample_outbox(context: BotContext) -> None:
+    """Outbox depth for /metrics; a database outage leaves the last sample."""
+    try:
+        metrics.set_outbox_depth(await run_in_session(context.services.engine, deliveries.depth))
+    except Exception:
+        log.debug("outbox depth not sampled", exc_info=True)
 
 
 async def _reload_faq(context: BotContext) -> None:
     """FAQ edits go live within one poll; a bad edit keeps the last good FAQ and tells admins."""
     problems = await context.services.faq.reload_if_changed()
     if problems:
+        metrics.FAQ_RELOAD_FAILURES.inc()
         await _tell_admins_faq_problems(context.application, problems)
 
 
@@ -116,7 +167,12 @@ async def _tell_admins_faq_problems(application: Application, problems) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
-    await background.stop(application.bot_data[SERVICES_KEY])
+    services: Services = application.bot_data[SERVICES_KEY]
+    if services.election is not None:
+        await services.election.stop()  # stops the sender and scheduler if this was the leader
+    await background.stop(services)
+    if services.health is not None:
+        await services.health.stop()
 
 
 def build_application(

@@ -54,7 +54,10 @@ async def start(application: Application, services: Services) -> None:
 
 
 async def stop(services: Services) -> None:
-    if services.scheduler is not None:
-        await services.scheduler.shutdown()
-    if services.sender is not None:
-        await services.sender.stop()
+    """Stop what `start` started (idempotent: shutdown and demotion may both call it)."""
+    scheduler, services.scheduler = services.scheduler, None
+    sender, services.sender = services.sender, None
+    if scheduler is not None:
+        await scheduler.shutdown()
+    if sender is not None:
+        await sender.stop()

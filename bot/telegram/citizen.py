@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot import metrics
 from bot.db import run_in_session
 from bot.knowledge.matcher import MatchStatus
 from bot.models import Topic
@@ -61,8 +64,9 @@ async def prelude(update: Update, context: BotContext) -> None:
             user.username if user else None,
             user.language_code if user else None,
         )
-    except Exception:
-        log.warning("could not record chat %s as seen", chat.id, exc_info=True)
+    except SQLAlchemyError:
+        metrics.DROPPED_WRITES.labels(kind="touch").inc()
+        log.warning("chat %s not recorded as seen: database unavailable", chat.id)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -175,6 +179,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     addressed, text = _addressed_to_bot(message, context.bot.username)
     if not addressed:
         return
+    started = time.monotonic()
     services = context.services
     chat_id = update.effective_chat.id
     if not text.strip():
@@ -190,9 +195,25 @@ async def on_text(update: Update, context: BotContext) -> None:
     matcher = services.matcher
     result = await asyncio.to_thread(matcher.match, text)
     user = update.effective_user
+    metrics.QUESTIONS.labels(decision=result.status.value).inc()
     question_id = None
     if result.status is not MatchStatus.SMALLTALK:  # logged first: a failed send loses nothing
-        question_id = await run_in_session(
+        question_id = await _log_question(services, chat_id, text, result)
+    handoff = None
+    if support.handoff_enabled(services) and result.status is MatchStatus.NONE:
+        handoff = support.handoff_button(
+            f"hand:q:{question_id}" if question_id is not None else "hand:new"
+        )
+    reply = reply_for_match(matcher.book, result, user.first_name if user else None, handoff)
+    await send_reply(context.bot, chat_id, reply)
+    metrics.REPLY_LATENCY.observe(time.monotonic() - started)
+
+
+async def _log_question(services: Services, chat_id: int, text: str, result) -> int | None:
+    """Best effort: with the database down the citizen still gets the answer (the FAQ is in
+    memory); the lost log line is counted and logged."""
+    try:
+        return await run_in_session(
             services.engine,
             citizens.log_question,
             chat_id,
@@ -201,11 +222,10 @@ async def on_text(update: Update, context: BotContext) -> None:
             result.entry_id,
             result.score,
         )
-    handoff = None
-    if question_id is not None and support.handoff_enabled(services):
-        handoff = support.handoff_button(f"hand:q:{question_id}")
-    reply = reply_for_match(matcher.book, result, user.first_name if user else None, handoff)
-    await send_reply(context.bot, chat_id, reply)
+    except SQLAlchemyError:
+        metrics.DROPPED_WRITES.labels(kind="question").inc()
+        log.warning("question of chat %s not logged: database unavailable", chat_id)
+        return None
 
 
 async def on_other_message(update: Update, context: BotContext) -> None:

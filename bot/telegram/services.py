@@ -16,6 +16,8 @@ from bot.telegram.flood import FloodGuard
 
 if TYPE_CHECKING:
     from bot.broadcast.sender import OutboxSender
+    from bot.health import HealthServer
+    from bot.leadership import LeaderElection
     from bot.schedule.runner import NoticeScheduler
 
 SERVICES_KEY = "services"
@@ -28,8 +30,10 @@ class Services:
     faq: FaqStore
     flood: FloodGuard
     clock: Clock = utc_now  # every "now" of the bot: sender, scheduler, statistics
-    sender: OutboxSender | None = None
-    scheduler: NoticeScheduler | None = None
+    sender: OutboxSender | None = None  # only on the leader replica
+    scheduler: NoticeScheduler | None = None  # only on the leader replica
+    election: LeaderElection | None = None
+    health: HealthServer | None = None
 
     @property
     def matcher(self) -> Matcher:

@@ -67,6 +67,10 @@ FLOOD_NOTICE = (
 FAQ_EDIT_REJECTED = "Bản sửa FAQ có lỗi, bot vẫn dùng bản cũ"
 SCHEDULE_EDIT_REJECTED = "Lịch thông báo có lỗi, bot vẫn dùng bản cũ"
 NO_PERMISSION = "⛔ Bạn không có quyền dùng lệnh này."
+SERVICE_BUSY = (
+    "Xin lỗi, hệ thống đang bận nên mình chưa làm được việc này. Bạn thử lại sau ít phút nhé. "
+    "Bạn vẫn có thể gõ câu hỏi, mình vẫn trả lời được."
+)
 INTERNAL_ERROR = "Xin lỗi, mình gặp trục trặc khi xử lý tin nhắn này. Bạn thử lại sau ít phút nhé."
 
 
