@@ -212,7 +212,9 @@ def report_unanswered(
         except ValueError as exc:
             typer.echo(f"Ngày không hợp lệ: {since!r} (cần dạng YYYY-MM-DD)", err=True)
             raise typer.Exit(2) from exc
-    groups = unanswered_report(_engine(), since=start)
+    from bot.db import in_session
+
+    groups = in_session(_engine(), unanswered_report, since=start)
     if not groups:
         typer.echo("Không có câu hỏi nào chưa được trả lời.")
         return

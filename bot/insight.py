@@ -8,12 +8,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import case, func, select
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.clock import naive_utc, to_local, utc_now
 from bot.knowledge.normalize import fold_text
-from bot.models import Feedback, QuestionLog
+from bot.storage import questions
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 SIMILARITY_CUTOFF = 80  # rapidfuzz token_set_ratio, 0..100
@@ -62,57 +61,35 @@ def _percent(part: int, whole: int) -> float:
 
 
 def question_stats(
-    engine: Engine, now: datetime | None = None, tz: str | ZoneInfo = DEFAULT_TZ
+    session: Session, now: datetime | None = None, tz: str | ZoneInfo = DEFAULT_TZ
 ) -> Stats:
     """Counts for today and the week, answer rates, top unanswered questions and feedback."""
     zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
     end = naive_utc(now or utc_now())
     today_start = _local_midnight(end, zone)
     week_start = _local_midnight(end, zone, days_back=6)
-    in_week = (QuestionLog.created_at >= week_start, QuestionLog.created_at <= end)
-    ups = func.sum(case((Feedback.vote > 0, 1), else_=0))
-    downs = func.sum(case((Feedback.vote < 0, 1), else_=0))
-    with engine.connect() as connection:
-        by_status = dict(
-            connection.execute(
-                select(QuestionLog.status, func.count())
-                .where(*in_week)
-                .group_by(QuestionLog.status)
-            ).all()
-        )
-        today = connection.execute(
-            select(func.count())
-            .select_from(QuestionLog)
-            .where(QuestionLog.created_at >= today_start, QuestionLog.created_at <= end)
-        ).scalar_one()
-        votes = connection.execute(
-            select(Feedback.entry_id, ups, downs)
-            .group_by(Feedback.entry_id)
-            .order_by(downs.desc(), ups.asc(), Feedback.entry_id)
-        ).all()
+    by_status = questions.count_by_status(session, since=week_start, until=end)
     week = sum(by_status.values())
     return Stats(
-        today=today,
+        today=questions.count_between(session, since=today_start, until=end),
         week=week,
         answered_pct=_percent(by_status.get("answer", 0), week),
         suggest_pct=_percent(by_status.get("suggest", 0), week),
         none_pct=_percent(by_status.get("none", 0), week),
-        top_unanswered=unanswered_report(engine, since=week_start, until=end)[:TOP_UNANSWERED],
-        feedback=[EntryFeedback(entry, int(up), int(down)) for entry, up, down in votes],
+        top_unanswered=unanswered_report(session, since=week_start, until=end)[:TOP_UNANSWERED],
+        feedback=[EntryFeedback(*row) for row in questions.feedback_by_entry(session)],
     )
 
 
 def unanswered_report(
-    engine: Engine, since: datetime | None = None, until: datetime | None = None
+    session: Session, since: datetime | None = None, until: datetime | None = None
 ) -> list[UnansweredGroup]:
     """Questions the bot could not answer, similar ones grouped, most frequent group first."""
-    query = select(QuestionLog.text, QuestionLog.created_at).where(QuestionLog.status == "none")
-    if since is not None:
-        query = query.where(QuestionLog.created_at >= naive_utc(since))
-    if until is not None:
-        query = query.where(QuestionLog.created_at <= naive_utc(until))
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
+    rows = questions.unanswered(
+        session,
+        since=naive_utc(since) if since is not None else None,
+        until=naive_utc(until) if until is not None else None,
+    )
 
     # Identical folded texts first (most questions repeat), so rapidfuzz compares each wording once.
     wordings: dict[str, Counter[str]] = {}

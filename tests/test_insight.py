@@ -60,7 +60,7 @@ def crafted(engine):
 
 
 def test_question_stats_in_hanoi_time(crafted):
-    stats = question_stats(crafted, now=NOW)
+    stats = in_session(crafted, question_stats, now=NOW)
     assert (stats.today, stats.week) == (2, 6)
     assert (stats.answered_pct, stats.suggest_pct, stats.none_pct) == (50.0, 16.7, 33.3)
     assert [(g.count, g.last_asked) for g in stats.top_unanswered] == [(2, utc(2025, 3, 10, 0, 59))]
@@ -72,14 +72,14 @@ def test_question_stats_in_hanoi_time(crafted):
 
 
 def test_question_stats_follow_the_timezone(crafted):
-    stats = question_stats(crafted, now=NOW, tz="UTC")
+    stats = in_session(crafted, question_stats, now=NOW, tz="UTC")
     assert (stats.today, stats.week) == (1, 5)
-    naive_now = question_stats(crafted, now=NOW.replace(tzinfo=None))  # naive means UTC
+    naive_now = in_session(crafted, question_stats, now=NOW.replace(tzinfo=None))  # naive means UTC
     assert (naive_now.today, naive_now.week) == (2, 6)
 
 
 def test_question_stats_on_an_empty_database(engine):
-    stats = question_stats(engine, now=NOW)
+    stats = in_session(engine, question_stats, now=NOW)
     assert (stats.today, stats.week, stats.answered_pct, stats.none_pct) == (0, 0, 0.0, 0.0)
     assert stats.top_unanswered == [] and stats.feedback == []
 
@@ -101,7 +101,7 @@ def test_unanswered_variants_land_in_one_group(engine):
     ]
     add_questions(engine, *rows, (ID_CARD, "answer", start + timedelta(days=1)))
 
-    groups = unanswered_report(engine, since=None)
+    groups = in_session(engine, unanswered_report, since=None)
 
     assert [g.count for g in groups] == [7, 2]
     id_card, tax = groups
@@ -119,11 +119,15 @@ def test_unanswered_report_window(engine):
         ("mới", "none", utc(2025, 3, 9)),
         ("tương lai", "none", utc(2025, 3, 11)),
     )
-    assert [g.representative for g in unanswered_report(engine, since=utc(2025, 3, 1))] == [
+    assert [
+        g.representative for g in in_session(engine, unanswered_report, since=utc(2025, 3, 1))
+    ] == [
         "tương lai",
         "mới",
     ]
-    window = unanswered_report(engine, since=datetime(2025, 3, 1, tzinfo=UTC), until=NOW)
+    window = in_session(
+        engine, unanswered_report, since=datetime(2025, 3, 1, tzinfo=UTC), until=NOW
+    )
     assert [g.representative for g in window] == ["mới"]
 
 
@@ -137,6 +141,6 @@ def test_unanswered_report_handles_thousands_of_rows(engine):
             for i in range(3000)
         ),
     )
-    groups = unanswered_report(engine, since=None)
+    groups = in_session(engine, unanswered_report, since=None)
     assert sum(g.count for g in groups) == 3000
     assert all(len(g.examples) <= 3 for g in groups)

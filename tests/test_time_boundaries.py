@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.broadcast.promotion_rules import in_quiet_hours, quiet_hours_end
-from bot.db import session_scope
+from bot.db import in_session, session_scope
 from bot.insight import question_stats
 from bot.models import QuestionLog
 from bot.schedule.notices import parse_notice
@@ -87,6 +87,6 @@ def test_statistics_today_and_week_across_the_year_end(engine, machine_zone):
             QuestionLog(chat_id=1, text=text, status="answer", created_at=at) for text, at in rows
         )
     one_am = datetime(2027, 1, 1, 1, 0, tzinfo=HCM)
-    stats = question_stats(engine, now=one_am, tz=HCM)
+    stats = in_session(engine, question_stats, now=one_am, tz=HCM)
     assert (stats.today, stats.week) == (1, 3)
     assert os.environ["TZ"] == machine_zone  # the machine zone really was different

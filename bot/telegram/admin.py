@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Bot, Update
 from telegram.ext import ContextTypes
 
+from bot.db import run_in_session
 from bot.insight import Stats, question_stats
 from bot.knowledge.faq_files import FaqProblem
 from bot.replies import Reply
@@ -49,8 +49,8 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not services.settings.is_admin(user.id if user else None):
         await send_reply(context.bot, chat_id, Reply(texts.NO_PERMISSION))
         return
-    stats = await asyncio.to_thread(
-        question_stats, services.engine, services.clock(), services.settings.tz
+    stats = await run_in_session(
+        services.engine, question_stats, services.clock(), services.settings.tz
     )
     await send_reply(context.bot, chat_id, Reply(stats_text(stats)))
 
