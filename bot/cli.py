@@ -232,8 +232,7 @@ def broadcast_create(
 ) -> None:
     """Queue a broadcast in the database; the running bot sends it."""
     from bot.broadcast import create_campaign
-    from bot.broadcast.promotion_rules import with_ad_prefix
-    from bot.models import Topic
+    from bot.broadcast.promotion_rules import labelled
     from bot.telegram_html import html_problems
     from bot.topics import parse_topic
 
@@ -246,8 +245,7 @@ def broadcast_create(
     except (OSError, UnicodeDecodeError) as exc:
         typer.echo(f"Không đọc được {text_file}: {exc}", err=True)
         raise typer.Exit(2) from exc
-    if parsed is Topic.PROMOTIONS:
-        text = with_ad_prefix(text)
+    text = labelled(parsed, text)
     problems = html_problems(text)
     if problems:
         for problem in problems:

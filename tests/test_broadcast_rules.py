@@ -191,3 +191,13 @@ def test_classify_details():
     assert outcomes.classify(caused(TimedOut(), httpx.ReadTimeout("r"))) == outcomes.Failed(
         "ambiguous timeout"
     )
+
+
+def test_the_ad_label_is_one_rule_in_any_case() -> None:
+    from bot.broadcast.promotion_rules import labelled, without_ad_prefix
+
+    assert labelled("promotions", "Ưu đãi") == "[QC] Ưu đãi"
+    assert labelled("promotions", " [qc] Ưu đãi") == " [qc] Ưu đãi"  # already labelled
+    assert labelled("events", "Hội nghị") == "Hội nghị"
+    assert without_ad_prefix("[Qc]  Ưu đãi") == "Ưu đãi"
+    assert without_ad_prefix("Ưu đãi [QC]") == "Ưu đãi [QC]"

@@ -13,7 +13,6 @@ from bot.db import in_session
 from bot.models import Campaign, Delivery, NoticeFire, Topic
 from bot.schedule import firing
 from bot.schedule.firing import (
-    catch_up,
     fire_notice,
     settle_due,
     settle_interrupted_fires,
@@ -121,12 +120,19 @@ def test_failed_campaign_gives_the_instant_back(engine, monkeypatch):
     assert fire_notice(engine, notice, NOW) is not None
 
 
+def start_up(engine, notice, now):
+    """What the scheduler does at start: settle the last week, send what is recent enough."""
+    return firing.settle_due(
+        engine, notice, since=now - firing.SKIP_LOOKBACK, now=now, tz=HCM, catchup_window=HOUR
+    )
+
+
 def test_missed_30_minutes_ago_is_sent_once(engine):
     notice = event()
     now = NOW + timedelta(minutes=30)
-    result = catch_up(engine, [notice], now=now, tz=HCM, catchup_window=HOUR)
+    result = start_up(engine, notice, now)
     assert [c.notice_id for c in result.fired] == ["ngay-cds"] and result.skipped == []
-    again = catch_up(engine, [notice], now=now + timedelta(minutes=1), tz=HCM, catchup_window=HOUR)
+    again = start_up(engine, notice, now + timedelta(minutes=1))
     assert again.fired == [] and again.skipped == []
     assert len(rows(engine, Campaign)) == 1
 
@@ -134,7 +140,7 @@ def test_missed_30_minutes_ago_is_sent_once(engine):
 def test_missed_2_hours_ago_is_skipped_and_recorded(engine, caplog):
     notice = event()
     now = NOW + 2 * HOUR
-    result = catch_up(engine, [notice], now=now, tz=HCM, catchup_window=HOUR)
+    result = start_up(engine, notice, now)
     assert result.fired == []
     assert [i.at for i in result.skipped] == [NOW]
     assert "skipped" in caplog.text and "ngay-cds" in caplog.text
@@ -142,7 +148,7 @@ def test_missed_2_hours_ago_is_skipped_and_recorded(engine, caplog):
     assert (fire.outcome, fire.campaign_id) == ("skipped", None)
     assert rows(engine, Campaign) == []
     # Recorded once: the next start neither sends it nor logs it again.
-    assert catch_up(engine, [notice], now=now, tz=HCM, catchup_window=HOUR).skipped == []
+    assert start_up(engine, notice, now).skipped == []
 
 
 def test_settle_due_fires_reminders_and_notice_in_order(engine):

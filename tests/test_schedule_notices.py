@@ -10,15 +10,9 @@ import pytest
 
 from bot.facts import load_facts
 from bot.models import Topic
-from bot.schedule.notices import (
-    Problem,
-    check_schedules,
-    cron_trigger,
-    load_schedules,
-    notice_text,
-    parse_notice,
-    reminder_text,
-)
+from bot.schedule.cron import cron_trigger
+from bot.schedule.loading import check_schedules, load_schedules
+from bot.schedule.notices import Problem, notice_text, parse_notice, reminder_text
 
 # Outcomes depend on the time of day: .ci/run also runs these under faketime.
 pytestmark = pytest.mark.clock_sensitive

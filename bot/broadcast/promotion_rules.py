@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import naive_utc, to_local
+from bot.models import Topic
 
 AD_PREFIX = "[QC]"
 CAP_WINDOW = timedelta(hours=24)
@@ -92,3 +93,14 @@ def with_ad_prefix(text: str) -> str:
     if stripped.upper().startswith(AD_PREFIX):
         return text
     return f"{AD_PREFIX} {text}"
+
+
+def without_ad_prefix(text: str) -> str:
+    """`text` without a leading "[QC]" in any case (the countdown quotes the promotion)."""
+    stripped = text.lstrip()
+    return stripped[len(AD_PREFIX) :].lstrip() if stripped.upper().startswith(AD_PREFIX) else text
+
+
+def labelled(topic: str, text: str) -> str:
+    """What citizens get for `topic`: promotions always carry the "[QC]" label."""
+    return with_ad_prefix(text) if topic == Topic.PROMOTIONS else text

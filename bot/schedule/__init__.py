@@ -1,14 +1,8 @@
-"""Scheduled notices: schedules/*.yaml -> validated notices -> APScheduler jobs -> campaigns."""
+"""Scheduled notices: schedules/*.yaml -> validated notices -> JobQueue jobs -> campaigns."""
 
-from bot.schedule.firing import DueResult, catch_up, fire_notice, record_skipped, settle_due
-from bot.schedule.notices import (
-    Notice,
-    Problem,
-    check_schedules,
-    load_schedules,
-    notice_text,
-    reminder_text,
-)
+from bot.schedule.firing import DueResult, fire_notice, record_skipped, settle_due
+from bot.schedule.loading import check_schedules, load_schedules
+from bot.schedule.notices import Notice, Problem, notice_text, reminder_text
 from bot.schedule.runner import NoticeScheduler
 from bot.schedule.timing import (
     FireInstant,
@@ -25,7 +19,6 @@ __all__ = [
     "Notice",
     "NoticeScheduler",
     "Problem",
-    "catch_up",
     "check_schedules",
     "describe_next_fires",
     "fire_notice",

@@ -15,7 +15,6 @@ not sent). An outbox helper taking an open session would make this one transacti
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
@@ -171,25 +170,6 @@ def settle_due(
             first.isoformat(),
             last.isoformat(),
             catchup_window,
-        )
-    return result
-
-
-def catch_up(
-    engine: Engine,
-    notices: Iterable[Notice],
-    *,
-    now: datetime,
-    tz: tzinfo,
-    catchup_window: timedelta,
-    lookback: timedelta = SKIP_LOOKBACK,
-) -> DueResult:
-    """At start: send what was missed within the window, record older misses as skipped."""
-    result = DueResult()
-    since = as_utc(now) - max(lookback, catchup_window)
-    for notice in notices:
-        result.extend(
-            settle_due(engine, notice, since=since, now=now, tz=tz, catchup_window=catchup_window)
         )
     return result
 

@@ -31,7 +31,8 @@ from bot.schedule.firing import (
     settle_due,
     settle_interrupted_fires,
 )
-from bot.schedule.notices import Notice, Problem, load_schedules
+from bot.schedule.loading import load_schedules
+from bot.schedule.notices import Notice, Problem
 from bot.schedule.timing import FireInstant, fire_instants, next_fire_times
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import as_utc
-from bot.schedule.notices import Notice, cron_trigger, format_duration, load_schedules
+from bot.schedule.cron import cron_trigger
+from bot.schedule.durations import format_duration
+from bot.schedule.loading import load_schedules
+from bot.schedule.notices import Notice
 
 NOTICE = "notice"
 REMINDER = "reminder"

@@ -20,7 +20,7 @@ from bot.broadcast import (
     recent_campaigns,
     set_progress_message,
 )
-from bot.broadcast.promotion_rules import with_ad_prefix
+from bot.broadcast.promotion_rules import labelled
 from bot.broadcast.sender import opt_out_keyboard
 from bot.db import run_in_session
 from bot.models import Topic
@@ -94,7 +94,7 @@ def officials_only(handler: Handler) -> Handler:
 
 
 def _citizen_text(topic: Topic, text: str) -> str:
-    return with_ad_prefix(text) if topic is Topic.PROMOTIONS else text
+    return labelled(topic, text)
 
 
 @officials_only
