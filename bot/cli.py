@@ -358,3 +358,327 @@ def run() -> None:
 
 def main() -> None:
     app()
+
+
+# --- FAQ editing: spreadsheets, audit history, teaching (bot/faq_admin) ---------------------
+
+NowOption = typer.Option(None, "--now", hidden=True, help="Thời điểm ISO 8601 thay cho đồng hồ")
+ActorOption = typer.Option(
+    None, "--actor", help="Tên người sửa ghi vào lịch sử (mặc định tên đăng nhập)"
+)
+ACTION_NAMES = {
+    "add_variant": "thêm cách hỏi",
+    "add_entry": "thêm mục",
+    "update_entry": "sửa mục",
+    "skip": "bỏ qua",
+}
+
+
+def _clock(value: str | None):
+    """The moment to act at: `--now` when given (tests), else the wall clock, aware UTC."""
+    from datetime import UTC, datetime
+
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        typer.echo(f"Thời điểm không hợp lệ: {value!r} (cần ISO 8601)", err=True)
+        raise typer.Exit(2) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _actor_name(actor: str | None) -> str:
+    import getpass
+
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+@faq_app.command("export")
+def faq_export(
+    file: Path = typer.Argument(..., help="Tệp .xlsx (Excel) hoặc .csv"),
+    faq_dir: Path | None = FaqDirOption,
+) -> None:
+    """Write every FAQ entry to a spreadsheet, one row per entry."""
+    from bot.faq_admin.spreadsheet import SpreadsheetError, export_spreadsheet
+
+    try:
+        count = export_spreadsheet(faq_dir or _settings().faq_dir, file)
+    except SpreadsheetError as exc:
+        typer.echo(f"LỖI {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Đã xuất {count} mục ra {file}.")
+
+
+@faq_app.command("import")
+def faq_import(
+    file: Path = typer.Argument(..., help="Tệp .xlsx hoặc .csv (như `dcbot faq export` ghi ra)"),
+    faq_dir: Path | None = FaqDirOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Chỉ kiểm tra và in thay đổi"),
+    actor: str | None = ActorOption,
+    now: str | None = NowOption,
+) -> None:
+    """Update the FAQ files from a spreadsheet; every bad row is reported and nothing written."""
+    from bot.db import session_scope
+    from bot.faq_admin.spreadsheet import ImportRejected, import_spreadsheet
+    from bot.faq_admin.yaml_editor import FaqEditError
+    from bot.storage.faq_changes import Actor, record_change
+
+    directory = faq_dir or _settings().faq_dir
+
+    def run_import(check_only: bool):
+        try:
+            return import_spreadsheet(directory, file, dry_run=check_only)
+        except ImportRejected as exc:
+            for problem in exc.problems:
+                typer.echo(f"LỖI {problem}", err=True)
+            typer.echo(f"{len(exc.problems)} lỗi trong {file.name}; chưa ghi gì.", err=True)
+            raise typer.Exit(1) from exc
+        except FaqEditError as exc:
+            typer.echo(f"LỖI {exc}", err=True)
+            raise typer.Exit(1) from exc
+
+    report = run_import(check_only=True)
+    for sheet in report.skipped_sheets:
+        typer.echo(f"bỏ qua trang tính '{sheet}' (không có cột 'id')", err=True)
+    if not report.changed:
+        typer.echo(f"Không có thay đổi ({report.unchanged} mục giống hệt): {directory} giữ nguyên.")
+        return
+    if dry_run:
+        typer.echo(report.edit.diff(), nl=False)
+        typer.echo(f"Sẽ sửa {len(report.entries)} mục trong {len(report.edit.files)} tệp.")
+        return
+    engine = _engine()  # before writing: the audit rows need their database
+    report = run_import(check_only=False)
+    who = Actor(name=_actor_name(actor), source="import")
+    moment = _clock(now)
+    with session_scope(engine) as session:
+        for entry in report.entries:
+            record_change(
+                session,
+                actor=who,
+                action=entry.action,
+                now=moment,
+                entry_id=entry.entry_id,
+                file=entry.file,
+                detail={
+                    "fields": list(entry.fields),
+                    "spreadsheet": file.name,
+                    "sheet": entry.sheet,
+                    "row": entry.row,
+                },
+            )
+    for entry in report.entries:
+        what = "thêm" if entry.action == "add_entry" else "sửa"
+        typer.echo(f"{what} {entry.entry_id} ({entry.file}): {', '.join(entry.fields)}")
+    if report.missing:
+        typer.echo(f"{len(report.missing)} mục không có trong bảng tính: giữ nguyên.")
+    typer.echo(
+        f"Đã cập nhật {len(report.entries)} mục trong {len(report.edit.files)} tệp: "
+        f"{', '.join(report.edit.files)}."
+    )
+
+
+def _change_summary(change) -> str:
+    from bot.storage.faq_changes import change_detail
+
+    detail = change_detail(change)
+    if change.action == "add_variant":
+        return detail.get("variant") or change.question or ""
+    if change.action == "update_entry":
+        return "trường: " + ", ".join(detail.get("fields", []))
+    if change.action == "add_entry":
+        return detail.get("question_text") or change.question or ", ".join(detail.get("fields", []))
+    return change.question or ""
+
+
+@faq_app.command("history")
+def faq_history(
+    limit: int = typer.Option(50, "--limit", help="Số dòng tối đa"),
+    entry: str | None = typer.Option(None, "--entry", help="Chỉ các thay đổi của một mục"),
+) -> None:
+    """The FAQ audit trail, newest first: who changed what, when."""
+    from datetime import UTC
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.db import session_scope
+    from bot.storage.faq_changes import list_changes
+
+    settings = _settings()
+    with session_scope(_engine()) as session:
+        changes = list_changes(session, limit=limit, entry_id=entry)
+    if not changes:
+        typer.echo("Chưa có thay đổi nào.")
+        return
+    table = Table(title=f"Lịch sử sửa FAQ (giờ {settings.tz})")
+    for column in ("Thời gian", "Người", "Nguồn", "Thao tác", "Mục", "Tệp", "Nội dung"):
+        table.add_column(column, overflow="fold")
+    for change in changes:
+        local = change.created_at.replace(tzinfo=UTC).astimezone(settings.zone)
+        who = change.actor_name + (f" ({change.actor_id})" if change.actor_id is not None else "")
+        table.add_row(
+            f"{local:%d/%m/%Y %H:%M}",
+            who,
+            change.source,
+            ACTION_NAMES.get(change.action, change.action),
+            change.entry_id or "",
+            change.file or "",
+            _change_summary(change),
+        )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def _read_line(prompt: str) -> str | None:
+    """One line from stdin after `prompt`; None at the end of input."""
+    typer.echo(prompt, nl=False)
+    line = sys.stdin.readline()
+    if not line:
+        typer.echo()
+        return None
+    return line.rstrip("\r\n")
+
+
+def _read_block(prompt: str) -> str | None:
+    """Lines up to one holding only '.', joined; None at the end of input."""
+    typer.echo(prompt)
+    lines: list[str] = []
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        line = line.rstrip("\r\n")
+        if line.strip() == ".":
+            return "\n".join(lines).strip()
+        lines.append(line)
+
+
+def _learn_new_entry(directory: Path, item) -> dict | None:
+    """Ask for the new entry's category, answer and id; None to go back (or at end of input)."""
+    from bot.faq_admin.yaml_editor import open_workspace
+
+    with open_workspace(directory) as workspace:
+        categories = workspace.categories()
+    typer.echo("Chủ đề:")
+    for number, category in enumerate(categories, 1):
+        typer.echo(f"  [{number}] {category}")
+    choice = _read_line("Chọn số, hoặc gõ tên chủ đề mới (bỏ trống để quay lại): ")
+    if not choice or not choice.strip():
+        return None
+    choice = choice.strip()
+    if choice.isdigit() and 1 <= int(choice) <= len(categories):
+        category = categories[int(choice) - 1]
+    else:
+        category = choice
+    if item.suggested_answer:
+        typer.echo(f"Câu trả lời của cán bộ: {item.suggested_answer}")
+    answer = _read_block(
+        "Câu trả lời (HTML của Telegram), kết thúc bằng một dòng chỉ có dấu chấm '.':"
+    )
+    if answer is None:
+        return None
+    if not answer:
+        typer.echo("Câu trả lời trống: quay lại.")
+        return {}
+    with open_workspace(directory) as workspace:
+        suggested = workspace.suggest_id(item.text, category)
+    entry_id = _read_line(f"Mã mục [{suggested}]: ")
+    if entry_id is None:
+        return None
+    return {"category": category, "answer": answer, "entry_id": entry_id.strip() or suggested}
+
+
+@faq_app.command("learn")
+def faq_learn(
+    faq_dir: Path | None = FaqDirOption,
+    actor: str | None = ActorOption,
+    now: str | None = NowOption,
+) -> None:
+    """Teach the FAQ in the terminal, like /hoc: one question at a time, most asked first."""
+    from bot.db import session_scope
+    from bot.faq_admin import teaching
+    from bot.faq_admin.yaml_editor import FaqEditError, FaqValidationError
+    from bot.storage.faq_changes import Actor, QuestionAlreadyHandled
+
+    settings = _settings()
+    directory = faq_dir or settings.faq_dir
+    engine = _engine()
+    who = Actor.cli(_actor_name(actor))
+    matcher = Matcher(_load_book(directory))
+    taught = 0
+    while True:
+        moment = _clock(now)
+        with session_scope(engine) as session:
+            item = teaching.next_question(session, matcher, now=moment)
+        if item is None:
+            typer.echo(f"Không còn câu hỏi nào cần dạy. Đã xử lý {taught} câu.")
+            return
+        typer.echo("")
+        for line in teaching.describe_item(item, matcher, settings.zone):
+            typer.echo(line)
+        for number, choice in enumerate(item.candidates, 1):
+            typer.echo(f"  [{number}] {choice.label(200)} ({choice.entry_id})")
+        typer.echo(f"  [m] {teaching.NEW_ENTRY_LABEL}")
+        typer.echo(f"  [b] {teaching.SKIP_LABEL}")
+        typer.echo("  [q] Thoát")
+        answer = _read_line("Chọn: ")
+        if answer is None or answer.strip().lower() in ("q", "thoat", "thoát"):
+            typer.echo(f"Tạm dừng. Đã xử lý {taught} câu.")
+            return
+        answer = answer.strip().lower()
+        try:
+            if answer.isdigit() and 1 <= int(answer) <= len(item.candidates):
+                target = item.candidates[int(answer) - 1]
+                with session_scope(engine) as session:
+                    outcome = teaching.teach_variant(
+                        session, directory, item, target.entry_id, actor=who, now=moment
+                    )
+                if outcome.edit.changed:
+                    typer.echo(f"✅ Đã thêm vào mục {target.entry_id} ({outcome.file}).")
+                else:
+                    typer.echo(f"✅ Mục {target.entry_id} đã có cách hỏi này; đánh dấu đã xử lý.")
+            elif answer == "m":
+                values = _learn_new_entry(directory, item)
+                if values is None:
+                    typer.echo(f"Tạm dừng. Đã xử lý {taught} câu.")
+                    return
+                if not values:
+                    continue
+                with session_scope(engine) as session:
+                    outcome = teaching.teach_new_entry(
+                        session, directory, item, actor=who, now=moment, **values
+                    )
+                typer.echo(f"✅ Đã tạo mục {outcome.entry_id} trong {outcome.file}.")
+            elif answer == "b":
+                with session_scope(engine) as session:
+                    outcome = teaching.teach_skip(session, item, actor=who, now=moment)
+                typer.echo("Đã bỏ qua câu này.")
+            else:
+                typer.echo("Không hiểu lựa chọn; gõ số của mục, m, b hoặc q.")
+                continue
+        except QuestionAlreadyHandled:
+            typer.echo("Câu này vừa được người khác xử lý.")
+            continue
+        except FaqValidationError as exc:
+            typer.echo("LỖI bản sửa không hợp lệ, chưa ghi gì:")
+            for problem in exc.problems:
+                typer.echo(f"  {problem}")
+            continue
+        except FaqEditError as exc:
+            typer.echo(f"LỖI {exc}")
+            continue
+        taught += 1
+        for change in outcome.edit.changes:
+            for line in change.diff().splitlines()[2:]:
+                if line.startswith("+"):
+                    typer.echo(f"   {line}")
+        if outcome.answers_now is False:
+            typer.echo("⚠️ Bot vẫn chưa trả lời chắc câu này bằng mục đó; có thể cần thêm từ khóa.")
+        if outcome.edit.changed:
+            matcher = Matcher(_load_book(directory))

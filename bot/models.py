@@ -182,3 +182,40 @@ class TicketMessage(SQLModel, table=True):
     support_message_id: int | None = Field(default=None, index=True)
     author_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class FaqChange(SQLModel, table=True):
+    """Audit trail of the FAQ: every edit made through the bot or the CLI (who, when, what)."""
+
+    __table_args__ = (Index("ix_faqchange_created_at", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    actor_id: int | None = Field(default=None, sa_column=Column(BigInteger))  # Telegram user id
+    actor_name: str = Field(default="", max_length=256)
+    source: str = Field(max_length=16)  # telegram | cli | import
+    # add_variant | add_entry | update_entry | skip
+    action: str = Field(max_length=32)
+    entry_id: str | None = Field(default=None, max_length=128, index=True)
+    file: str | None = Field(default=None, max_length=256)
+    question: str | None = Field(default=None, sa_column=Column(Text))  # the citizen's wording
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+
+
+class TaughtQuestion(SQLModel, table=True):
+    """A question of the /hoc queue an admin dealt with; it is not offered again."""
+
+    __table_args__ = (UniqueConstraint("key", name="uq_taughtquestion_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)  # hash of kind, answered entry and folded text
+    kind: str = Field(max_length=16)  # unanswered | downvoted
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    # the entry that got the 👎 (downvoted questions only)
+    answered_entry_id: str | None = Field(default=None, max_length=128)
+    action: str = Field(max_length=16)  # variant | new_entry | skip
+    entry_id: str | None = Field(default=None, max_length=128)  # the entry it was taught to
+    change_id: int | None = Field(default=None, foreign_key="faqchange.id")
+    actor_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    actor_name: str = Field(default="", max_length=256)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from bot.models import Feedback, QuestionLog
@@ -50,3 +51,30 @@ def unanswered(
     if until is not None:
         query = query.where(QuestionLog.created_at <= until)
     return [(text, at) for text, at in session.exec(query).all()]
+
+
+def downvoted(
+    session: Session, *, since: datetime | None, until: datetime
+) -> list[tuple[str, str, datetime]]:
+    """(question text, entry id, voted at) for every 👎: the question the voter asked last
+    before voting, that was answered with that entry."""
+    earlier = aliased(QuestionLog)
+    asked = (
+        select(func.max(earlier.id))
+        .where(
+            earlier.chat_id == Feedback.chat_id,
+            earlier.entry_id == Feedback.entry_id,
+            earlier.created_at <= Feedback.created_at,
+        )
+        .correlate(Feedback)
+        .scalar_subquery()
+    )
+    query = (
+        select(QuestionLog.text, Feedback.entry_id, Feedback.created_at)
+        .select_from(Feedback)
+        .join(QuestionLog, QuestionLog.id == asked)
+        .where(Feedback.vote < 0, Feedback.created_at <= until)
+    )
+    if since is not None:
+        query = query.where(Feedback.created_at >= since)
+    return [(text, entry, at) for text, entry, at in session.exec(query).all()]

@@ -1,0 +1,1 @@
+"""Editing the FAQ from the bot and the CLI: round-trip YAML edits, spreadsheets, teaching."""

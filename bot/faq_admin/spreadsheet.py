@@ -1,0 +1,448 @@
+"""The FAQ as a spreadsheet (xlsx with openpyxl, or csv) for admins who live in Excel or Sheets.
+
+One row per entry; the columns are COLUMNS. List cells (variants, keywords, related, sources)
+hold one item per line, links one 'Tên | https://...' per line. The import:
+- reads every sheet whose first row has an 'id' column;
+- checks every row and reports every bad one by sheet and row number, writing nothing then;
+- updates existing entries in place with the round-trip editor (a cell equal to what the export
+  wrote changes nothing, so importing an unchanged export leaves faq/ byte-identical) and
+  appends new ids to their category's file (a new category gets a new file);
+- leaves entries that are not in the sheet untouched (deleting is done in the YAML).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils.exceptions import InvalidFileException
+
+from bot.faq_admin.yaml_editor import (
+    ID_PATTERN,
+    STRING_LISTS,
+    ConcurrentEditError,
+    EditResult,
+    FaqEditError,
+    FaqValidationError,
+    FaqWorkspace,
+    LayoutError,
+    canonical_value,
+    open_workspace,
+)
+from bot.knowledge.faq_files import FaqLink
+from bot.knowledge.normalize import fold_text
+
+COLUMNS = (
+    "category",
+    "id",
+    "question",
+    "variants",
+    "keywords",
+    "answer",
+    "links",
+    "related",
+    "sources",
+    "checked",
+)
+REQUIRED_COLUMNS = ("category", "id", "question", "answer")
+LIST_COLUMNS = STRING_LISTS | {"links"}
+SHEET_TITLE = "FAQ"
+LINK_SEPARATOR = " | "
+COLUMN_WIDTHS = {"category": 24, "id": 26, "question": 45, "answer": 80, "variants": 45}
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+class SpreadsheetError(FaqEditError):
+    """The file cannot be read or written as a spreadsheet at all."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    sheet: str | None
+    row: int | None  # 1-based as the spreadsheet shows it; the header is row 1
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"Trang '{self.sheet}'" if self.sheet is not None else ""
+        if self.row is not None:
+            where += f", dòng {self.row}"
+        if self.entry_id:
+            where += f" [{self.entry_id}]"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ImportRejected(FaqEditError):
+    """The spreadsheet has bad rows; nothing was written. `problems` lists every one."""
+
+    def __init__(self, problems: list[RowProblem]):
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    sheet: str
+    row: int
+    cells: dict[str, str]  # column -> text ("" for an empty cell), only the sheet's columns
+
+
+@dataclass(frozen=True)
+class EntryImport:
+    entry_id: str
+    file: str
+    action: str  # add_entry | update_entry
+    fields: tuple[str, ...]  # the keys that changed (every given key for a new entry)
+    sheet: str
+    row: int
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    edit: EditResult
+    entries: tuple[EntryImport, ...] = ()
+    unchanged: int = 0  # rows equal to the FAQ
+    missing: tuple[str, ...] = ()  # ids in the FAQ but in no row: left as they are
+    skipped_sheets: tuple[str, ...] = ()  # sheets without an 'id' column
+
+    @property
+    def changed(self) -> bool:
+        return self.edit.changed
+
+
+# --- cells ----------------------------------------------------------------------------------
+
+
+def _lines(items: Iterable[Any]) -> str:
+    return "\n".join(str(item) for item in items)
+
+
+def entry_cells(category: str | None, entry: dict[str, Any]) -> dict[str, str]:
+    """The export row of an entry as parsed from YAML (answers keep their {{ facts }})."""
+    cells = {"category": category or "", "id": str(entry.get("id", ""))}
+    for key in COLUMNS[2:]:
+        value = canonical_value(key, entry.get(key))
+        if key == "links":
+            cells[key] = _lines(f"{link.text}{LINK_SEPARATOR}{link.url}" for link in value)
+        elif key in STRING_LISTS:
+            cells[key] = _lines(value)
+        else:
+            cells[key] = value or ""
+    return cells
+
+
+def _cell_text(value: Any, column: str) -> str:
+    """What a cell says, as text: Excel may have turned '2025-03' into a date or 12 into 12.0."""
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date)):
+        if column == "checked":
+            return f"{value:%Y-%m}"
+        return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def _parse_links(text: str) -> tuple[list[FaqLink], list[str]]:
+    links, errors = [], []
+    for line in _split_lines(text):
+        label, separator, url = line.rpartition("|")
+        if not separator or not label.strip() or not url.strip():
+            errors.append(f"links: '{line}' cần dạng 'Tên{LINK_SEPARATOR}https://...'")
+            continue
+        links.append(FaqLink(label.strip(), url.strip()))
+    return links, errors
+
+
+def _fields(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Entry fields from a row's cells (only the columns present), and what is wrong with them."""
+    fields: dict[str, Any] = {}
+    errors: list[str] = []
+    for key, text in cells.items():
+        if key in ("category", "id"):
+            continue
+        if key == "links":
+            fields[key], link_errors = _parse_links(text)
+            errors.extend(link_errors)
+        elif key in STRING_LISTS:
+            fields[key] = _split_lines(text)
+        elif key == "checked":
+            fields[key] = text.strip() or None
+        else:
+            fields[key] = text.strip()
+    for key in ("question", "answer"):
+        if key in fields and not fields[key]:
+            errors.append(f"thiếu {key}")
+    return fields, errors
+
+
+# --- reading and writing files ----------------------------------------------------------------
+
+
+def _is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() in XLSX_SUFFIXES
+
+
+def _header(values: Iterable[Any]) -> list[str]:
+    return [_cell_text(value, "").strip().lower() for value in values]
+
+
+def _rows_of_table(
+    sheet: str, rows: Iterable[tuple[int, list[Any]]], problems: list[RowProblem]
+) -> tuple[list[SheetRow], bool]:
+    """SheetRows of one table (first row = header); False if it is not an FAQ table."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return [], False
+    header = _header(first[1])
+    if "id" not in header:
+        return [], False
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        if not name:
+            continue
+        if name not in COLUMNS:
+            problems.append(RowProblem(sheet, first[0], None, f"cột không hỗ trợ: '{name}'"))
+        elif name in columns:
+            problems.append(RowProblem(sheet, first[0], None, f"cột '{name}' xuất hiện hai lần"))
+        else:
+            columns[name] = index
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        problems.append(RowProblem(sheet, first[0], None, f"thiếu cột: {', '.join(missing)}"))
+    result = []
+    for number, values in iterator:
+        cells = {
+            name: _cell_text(values[index] if index < len(values) else None, name)
+            for name, index in columns.items()
+        }
+        if any(text.strip() for text in cells.values()):
+            result.append(SheetRow(sheet, number, cells))
+    return result, True
+
+
+def read_spreadsheet(path: Path | str) -> tuple[list[SheetRow], list[str], list[RowProblem]]:
+    """(rows of every FAQ sheet, names of sheets skipped, problems with the headers)."""
+    path = Path(path)
+    problems: list[RowProblem] = []
+    rows: list[SheetRow] = []
+    skipped: list[str] = []
+    tables = 0
+    try:
+        if _is_xlsx(path):
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            try:
+                for worksheet in workbook.worksheets:
+                    table = (
+                        (number, list(values))
+                        for number, values in enumerate(worksheet.iter_rows(values_only=True), 1)
+                    )
+                    found, is_faq = _rows_of_table(worksheet.title, table, problems)
+                    rows.extend(found)
+                    tables += is_faq
+                    if not is_faq:
+                        skipped.append(worksheet.title)
+            finally:
+                workbook.close()
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+            try:
+                dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+                delimiter = dialect.delimiter
+            except csv.Error:
+                delimiter = ","
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            found, is_faq = _rows_of_table(path.name, enumerate(reader, 1), problems)
+            rows.extend(found)
+            tables += is_faq
+            if not is_faq:
+                skipped.append(path.name)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SpreadsheetError(f"Không đọc được {path.name}: {exc}") from exc
+    except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:  # not a workbook
+        raise SpreadsheetError(f"Không đọc được {path.name} như tệp Excel: {exc}") from exc
+    if not tables:
+        problems.append(RowProblem(None, None, None, "không có trang tính nào có cột 'id'"))
+    return rows, skipped, problems
+
+
+def export_rows(faq_dir: Path | str) -> list[dict[str, str]]:
+    """Every entry as a row of cells, in file order."""
+    if not Path(faq_dir).is_dir():
+        raise SpreadsheetError(f"Thư mục FAQ không tồn tại: {faq_dir}")
+    workspace = FaqWorkspace(faq_dir)
+    return [entry_cells(category, entry) for _, category, entry in workspace.entries()]
+
+
+def _write_xlsx(path: Path, rows: list[dict[str, str]]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_TITLE
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append([row[column] for column in COLUMNS])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            cell.number_format = "@"  # text: Excel must not turn 2025-03 into a date
+            cell.alignment = wrap
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, column in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS.get(column, 20)
+    sheet.freeze_panes = "C2"
+    sheet.auto_filter.ref = sheet.dimensions
+    workbook.save(path)
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([row[column] for column in COLUMNS])
+    # A BOM so that Excel reads the file as UTF-8.
+    path.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+
+
+def export_spreadsheet(faq_dir: Path | str, path: Path | str) -> int:
+    """Write the FAQ to `path` (.xlsx/.xlsm with openpyxl, anything else as CSV); rows written."""
+    path = Path(path)
+    rows = export_rows(faq_dir)
+    try:
+        (_write_xlsx if _is_xlsx(path) else _write_csv)(path, rows)
+    except OSError as exc:
+        raise SpreadsheetError(f"Không ghi được {path}: {exc}") from exc
+    except ValueError as exc:  # openpyxl: characters a workbook cannot hold
+        raise SpreadsheetError(f"Không ghi được {path.name}: {exc}") from exc
+    return len(rows)
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    problems: list[RowProblem] = field(default_factory=list)
+    entries: list[EntryImport] = field(default_factory=list)
+    rows_by_id: dict[str, SheetRow] = field(default_factory=dict)
+    unchanged: int = 0
+
+
+def _apply_row(workspace: FaqWorkspace, row: SheetRow, plan: _Plan) -> None:
+    cells = row.cells
+    entry_id = cells.get("id", "").strip()
+    category = " ".join(cells.get("category", "").split())
+
+    def bad(message: str) -> None:
+        plan.problems.append(RowProblem(row.sheet, row.row, entry_id or None, message))
+
+    if not entry_id:
+        bad("thiếu id")
+        return
+    if not ID_PATTERN.match(entry_id):
+        bad("id chỉ gồm chữ thường không dấu, số và '-' (tối đa 48 ký tự)")
+        return
+    first = plan.rows_by_id.get(entry_id)
+    if first is not None:
+        bad(f"id trùng với trang '{first.sheet}', dòng {first.row}")
+        return
+    plan.rows_by_id[entry_id] = row
+    fields, errors = _fields(cells)
+    if not category:
+        errors.insert(0, "thiếu category")
+    exists = entry_id in workspace
+    if exists and category:
+        current = workspace.category_of(entry_id) or ""
+        if fold_text(current) != fold_text(category):
+            errors.append(
+                f"mục đang thuộc chủ đề '{current}' ({workspace.file_of(entry_id)}); đổi chủ đề "
+                "qua bảng tính chưa được hỗ trợ, hãy sửa tệp YAML"
+            )
+    for message in errors:
+        bad(message)
+    if errors:
+        return
+    try:
+        if exists:
+            changed = workspace.update_entry(entry_id, fields)
+            if not changed:
+                plan.unchanged += 1
+                return
+            action, file = "update_entry", workspace.file_of(entry_id)
+        else:
+            changed = [key for key, value in fields.items() if value]
+            file = workspace.add_entry(category, {"id": entry_id, **fields})
+            action = "add_entry"
+    except FaqEditError as exc:
+        bad(str(exc))
+        return
+    plan.entries.append(EntryImport(entry_id, file, action, tuple(changed), row.sheet, row.row))
+
+
+def import_spreadsheet(
+    faq_dir: Path | str, path: Path | str, *, dry_run: bool = False
+) -> ImportReport:
+    """Validate every row, then (unless `dry_run`) update the YAML files in place.
+
+    Raises ImportRejected listing every bad row (nothing written), SpreadsheetError if the file
+    cannot be read, ConcurrentEditError if faq/ changed meanwhile.
+    """
+    rows, skipped, header_problems = read_spreadsheet(path)
+    plan = _Plan(problems=list(header_problems))
+    with open_workspace(faq_dir) as workspace:
+        known = [entry.get("id") for _, _, entry in workspace.entries()]
+        for row in rows:
+            _apply_row(workspace, row, plan)
+        edit = EditResult()
+        try:
+            edit = workspace.commit(dry_run=True)
+        except FaqValidationError as exc:
+            for problem in exc.problems:
+                row = plan.rows_by_id.get(problem.entry_id or "")
+                if row is not None:
+                    plan.problems.append(
+                        RowProblem(row.sheet, row.row, problem.entry_id, problem.message)
+                    )
+                else:
+                    plan.problems.append(RowProblem(None, None, None, str(problem)))
+        except ConcurrentEditError:
+            raise
+        except LayoutError as exc:
+            plan.problems.append(RowProblem(None, None, None, str(exc)))
+        if plan.problems:
+            raise ImportRejected(_sorted(plan.problems, rows))
+        if not dry_run and edit.changed:
+            edit = workspace.commit()
+    missing = tuple(i for i in known if isinstance(i, str) and i not in plan.rows_by_id)
+    return ImportReport(edit, tuple(plan.entries), plan.unchanged, missing, tuple(skipped))
+
+
+def _sorted(problems: list[RowProblem], rows: list[SheetRow]) -> list[RowProblem]:
+    """Sheet and row order; problems without a row last, in the order found."""
+    sheets = {name: index for index, name in enumerate(dict.fromkeys(r.sheet for r in rows))}
+
+    def order(item: tuple[int, RowProblem]) -> tuple:
+        index, problem = item
+        sheet = sheets.get(problem.sheet, -1) if problem.sheet is not None else len(sheets)
+        return (problem.row is None and problem.sheet is None, sheet, problem.row or 0, index)
+
+    return [problem for _, problem in sorted(enumerate(problems), key=order)]
