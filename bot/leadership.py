@@ -25,6 +25,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
@@ -504,10 +505,24 @@ class SingleInstanceGuard:
         self._keeper.start()
         log.info("polling guard held (%s)", self._where())
 
+    def _pause(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True when asked to stop.
+
+        Short sleeps, not Event.wait(timeout): a timed wait on a lock never wakes when the
+        process runs under libfaketime (as CI does), while sleep does.
+        """
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(left, 0.05))
+        return True
+
     def _keep(self) -> None:
         """Check the lock now and then; after a database outage take it again."""
         lost = False
-        while not self._stop.wait(self.keepalive_interval):
+        while not self._pause(self.keepalive_interval):
             with self._mutex:
                 if self._stop.is_set():
                     return

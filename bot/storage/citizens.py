@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Insert, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
@@ -121,8 +123,12 @@ def log_question(
     status: str,
     entry_id: str | None = None,
     score: float = 0.0,
+    now: datetime | None = None,
 ) -> int:
-    """Keep a question and how it was answered (status answer/suggest/none); returns its id."""
+    """Keep a question and how it was answered (status answer/suggest/none); returns its id.
+
+    `now` is the bot's clock, the same one statistics count "today" with.
+    """
     return session.exec(
         insert(QuestionLog)
         .values(
@@ -131,16 +137,19 @@ def log_question(
             status=str(status),
             entry_id=entry_id,
             score=float(score),
+            created_at=now or utc_now(),
         )
         .returning(QuestionLog.id)
     ).scalar_one()
 
 
-def record_feedback(session: Session, chat_id: int, entry_id: str, vote: int) -> None:
+def record_feedback(
+    session: Session, chat_id: int, entry_id: str, vote: int, now: datetime | None = None
+) -> None:
     """Store a 👍 (+1) or 👎 (-1) on an FAQ entry; a chat's latest vote for an entry wins."""
     if vote not in (1, -1):
         raise ValueError(f"vote must be +1 or -1, got {vote!r}")
-    now = utc_now()
+    now = now or utc_now()
     session.exec(
         _insert(session, Feedback)
         .values(chat_id=chat_id, entry_id=entry_id, vote=vote, created_at=now)

@@ -221,6 +221,7 @@ async def _log_question(services: Services, chat_id: int, text: str, result) -> 
             result.status.value,
             result.entry_id,
             result.score,
+            services.clock(),
         )
     except SQLAlchemyError:
         metrics.DROPPED_WRITES.labels(kind="question").inc()
@@ -277,7 +278,9 @@ async def _feedback(services: Services, query, chat_id: int, data: str) -> None:
         await query.answer(STALE_BUTTON_TEXT)
         return
     vote = 1 if parts[2] == "up" else -1
-    await run_in_session(services.engine, citizens.record_feedback, chat_id, parts[1], vote)
+    await run_in_session(
+        services.engine, citizens.record_feedback, chat_id, parts[1], vote, services.clock()
+    )
     await query.answer(FEEDBACK_THANKS[parts[2]])
     if vote < 0 and support.handoff_enabled(services):
         offer = Reply(texts.HANDOFF_OFFER, ((support.handoff_button(f"hand:fb:{parts[1]}"),),))
