@@ -138,3 +138,13 @@ def question_text(session: Session, question_id: int, chat_id: int) -> str | Non
     """A logged question of this chat (a button cannot hand over someone else's question)."""
     row = session.get(QuestionLog, question_id)
     return row.text if row is not None and row.chat_id == chat_id else None
+
+
+def official_answer_to(session: Session, questions: list[str]) -> str | None:
+    """The latest official's answer to a ticket opened with one of these questions."""
+    return session.exec(
+        select(TicketMessage.text)
+        .join(Ticket, col(Ticket.id) == col(TicketMessage.ticket_id))
+        .where(col(Ticket.question).in_(questions), TicketMessage.direction == OFFICIAL)
+        .order_by(col(TicketMessage.id).desc())
+    ).first()

@@ -30,7 +30,7 @@ from bot.knowledge.store import FaqStore
 from bot.leadership import LeaderElection
 from bot.replies import Reply
 from bot.storage import deliveries
-from bot.telegram import admin, background, citizen, official, support, texts
+from bot.telegram import admin, background, citizen, official, support, teaching, texts
 from bot.telegram.flood import FloodGuard
 from bot.telegram.messaging import NO_PREVIEW, send_reply
 from bot.telegram.services import SERVICES_KEY, BotContext, Services
@@ -63,6 +63,7 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler(["xoadulieu", "deletedata"], citizen.delete_command))
     add(CommandHandler("thongke", admin.stats_command))
     support.register(application, application.bot_data[SERVICES_KEY].settings.support_chat_id)
+    teaching.register(application)
     official.register(application)
     add(CallbackQueryHandler(citizen.on_callback))
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, citizen.on_text))

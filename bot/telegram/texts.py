@@ -153,3 +153,27 @@ def weekdays_text(days: frozenset[int]) -> str:
     if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
         return f"{WEEKDAY_NAMES[ordered[0]]}–{WEEKDAY_NAMES[ordered[-1]]}"
     return ", ".join(WEEKDAY_NAMES[d] for d in ordered)
+
+
+# --- /hoc: admins teach the FAQ from real questions ----------------------------------------
+
+TEACH_EMPTY = "🎉 Không còn câu hỏi nào cần dạy. Cảm ơn bạn!"
+TEACH_INTRO = "📚 <b>Dạy bot</b> (còn {left} câu)\n"
+TEACH_HOW = (
+    "\n\nChọn <b>➕</b> để thêm câu này làm một cách hỏi của mục có sẵn, "
+    "<b>🆕</b> để tạo mục mới, hoặc <b>Bỏ qua</b>."
+)
+TEACH_VARIANT_DONE = (
+    "✅ Đã thêm «{text}» vào mục <b>{question}</b> ({file}). Bot dùng ngay bản mới."
+)
+TEACH_NEW_DONE = "✅ Đã tạo mục mới <code>{entry}</code> trong {file}. Bot dùng ngay bản mới."
+TEACH_SKIPPED = "Đã bỏ qua câu hỏi này."
+TEACH_GONE = "Câu hỏi này đã được xử lý (có thể bởi quản trị viên khác)."
+TEACH_PICK_CATEGORY = "Mục mới thuộc chủ đề nào?"
+TEACH_TYPE_ANSWER = (
+    "Gõ <b>câu trả lời</b> cho «{text}» (HTML của Telegram: &lt;b&gt;, &lt;i&gt;, &lt;a href=...&gt;). "
+    "Gõ /huyhoc để thôi."
+)
+TEACH_CANCELLED = "Đã thôi tạo mục mới."
+TEACH_FAILED = "❌ Chưa sửa được FAQ: {reason}"
+TEACH_ADMINS_ONLY = "⛔ Chỉ quản trị viên mới dạy bot được."
