@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import callbacks
 from bot.knowledge.matcher import Matcher
 from bot.replies import (
     FEEDBACK_THANKS,
@@ -34,12 +35,13 @@ def respond(matcher: Matcher, text: str, last: Reply | None) -> Reply:
     """The reply to one typed line; a number presses a button of the previous reply."""
     text = text.strip()
     if text in ("/faq", "/menu"):
-        return navigation_reply(matcher.book, "menu:cats")  # type: ignore[return-value]
+        return navigation_reply(matcher.book, callbacks.MENU)  # type: ignore[return-value]
     buttons = _flat(last) if last else []
     if text.isdigit() and 1 <= int(text) <= len(buttons):
         data = buttons[int(text) - 1].callback_data or ""
-        if data.startswith("fb:"):
-            return Reply(FEEDBACK_THANKS.get(data.rsplit(":", 1)[-1], FEEDBACK_THANKS["up"]))
+        vote = callbacks.parse_feedback(data)
+        if vote is not None:
+            return Reply(FEEDBACK_THANKS["up" if vote[1] else "down"])
         return navigation_reply(matcher.book, data) or Reply(STALE_BUTTON_TEXT)
     return reply_for_match(matcher.book, matcher.match(text))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import callbacks
 from bot.knowledge.faq_files import FaqBook, FaqEntry
 from bot.knowledge.matcher import MatchResult, MatchStatus
 from bot.knowledge.smalltalk import SmalltalkKind
@@ -43,11 +44,13 @@ def categories(book: FaqBook) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-MENU_BUTTON = Button("📚 Danh mục câu hỏi", callback_data="menu:cats")
+MENU_BUTTON = Button("📚 Danh mục câu hỏi", callback_data=callbacks.MENU)
 
 
 def categories_reply(book: FaqBook, intro: str | None = None) -> Reply:
-    rows = tuple((Button(name, callback_data=f"cat:{key}"),) for key, name in categories(book))
+    rows = tuple(
+        (Button(name, callback_data=callbacks.category(key)),) for key, name in categories(book)
+    )
     text = intro or "📚 <b>Chọn một chủ đề</b> để xem các câu hỏi thường gặp:"
     return Reply(text, rows)
 
@@ -56,8 +59,8 @@ def category_reply(book: FaqBook, key: str) -> Reply | None:
     entries = [e for e in book.entries.values() if category_key(e) == key]
     if not entries:
         return None
-    rows = [(Button(_short(e.question), callback_data=f"faq:{e.id}"),) for e in entries]
-    rows.append((Button("⬅️ Quay lại danh mục", callback_data="menu:cats"),))
+    rows = [(Button(_short(e.question), callback_data=callbacks.question(e.id)),) for e in entries]
+    rows.append((Button("⬅️ Quay lại danh mục", callback_data=callbacks.MENU),))
     return Reply(
         f"📂 <b>{escape(entries[0].category)}</b>\nChọn câu hỏi bạn quan tâm:", tuple(rows)
     )
@@ -75,12 +78,17 @@ def answer_reply(book: FaqBook, entry: FaqEntry) -> Reply:
         related = book.entries.get(related_id)
         if related:
             rows.append(
-                (Button("➡️ " + _short(related.question), callback_data=f"faq:{related.id}"),)
+                (
+                    Button(
+                        "➡️ " + _short(related.question),
+                        callback_data=callbacks.question(related.id),
+                    ),
+                )
             )
     rows.append(
         (
-            Button("👍 Hữu ích", callback_data=f"fb:{entry.id}:up"),
-            Button("👎 Chưa đúng", callback_data=f"fb:{entry.id}:down"),
+            Button("👍 Hữu ích", callback_data=callbacks.feedback(entry.id, up=True)),
+            Button("👎 Chưa đúng", callback_data=callbacks.feedback(entry.id, up=False)),
         )
     )
     rows.append((MENU_BUTTON,))
@@ -89,11 +97,11 @@ def answer_reply(book: FaqBook, entry: FaqEntry) -> Reply:
 
 def suggest_reply(book: FaqBook, result: MatchResult) -> Reply:
     rows = [
-        (Button(_short(book.entries[c.id].question), callback_data=f"faq:{c.id}"),)
+        (Button(_short(book.entries[c.id].question), callback_data=callbacks.question(c.id)),)
         for c in result.candidates
         if c.id in book.entries
     ]
-    rows.append((Button("Không phải, xem danh mục", callback_data="menu:cats"),))
+    rows.append((Button("Không phải, xem danh mục", callback_data=callbacks.MENU),))
     return Reply("🤔 Có phải bạn muốn hỏi:", tuple(rows))
 
 
@@ -172,7 +180,7 @@ def unsupported_media_reply() -> Reply:
 
 def navigation_reply(book: FaqBook, data: str) -> Reply | None:
     """The reply to a menu/category/question button, or None if the button is stale or unknown."""
-    if data == "menu:cats":
+    if data == callbacks.MENU:
         return categories_reply(book)
     prefix, _, value = data.partition(":")
     if prefix == "cat":

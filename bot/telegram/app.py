@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import metrics
+from bot import callbacks, metrics
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import run_in_session
@@ -65,7 +65,11 @@ def register_handlers(application: Application) -> None:
     support.register(application, application.bot_data[SERVICES_KEY].settings.support_chat_id)
     teaching.register(application)
     official.register(application)
-    add(CallbackQueryHandler(citizen.on_callback))
+    add(CallbackQueryHandler(citizen.on_navigation, pattern=callbacks.NAVIGATION))
+    add(CallbackQueryHandler(citizen.on_feedback, pattern=callbacks.FEEDBACK))
+    add(CallbackQueryHandler(citizen.on_subscription_button, pattern=callbacks.SUBSCRIPTION))
+    add(CallbackQueryHandler(citizen.on_delete_button, pattern=callbacks.DELETE))
+    add(CallbackQueryHandler(citizen.on_stale_button))
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, citizen.on_text))
     add(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
     add(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, citizen.on_other_message))

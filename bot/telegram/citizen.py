@@ -9,9 +9,10 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import metrics
+from bot import callbacks, metrics
 from bot.db import run_in_session
 from bot.knowledge.matcher import MatchStatus
 from bot.models import Topic
@@ -125,7 +126,12 @@ def settings_keyboard(topics: set[Topic]) -> InlineKeyboardMarkup:
         state = "off" if topic in topics else "on"
         name = texts.TOPIC_NAMES[topic]
         rows.append(
-            [InlineKeyboardButton(f"{mark} {name}", callback_data=f"sub:{state}:{topic.value}")]
+            [
+                InlineKeyboardButton(
+                    f"{mark} {name}",
+                    callback_data=callbacks.subscription(topic.value, on=state == "on"),
+                )
+            ]
         )
     return InlineKeyboardMarkup(rows)
 
@@ -146,8 +152,8 @@ async def delete_command(update: Update, context: BotContext) -> None:
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("🗑️ Xóa dữ liệu", callback_data="del:yes"),
-                InlineKeyboardButton("Giữ lại", callback_data="del:no"),
+                InlineKeyboardButton(texts.DELETE_BUTTON, callback_data=callbacks.DELETE_YES),
+                InlineKeyboardButton(texts.KEEP_BUTTON, callback_data=callbacks.DELETE_NO),
             ]
         ]
     )
@@ -202,7 +208,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     handoff = None
     if support.handoff_enabled(services) and result.status is MatchStatus.NONE:
         handoff = support.handoff_button(
-            f"hand:q:{question_id}" if question_id is not None else "hand:new"
+            callbacks.handoff_question(question_id)
+            if question_id is not None
+            else callbacks.HANDOFF_NEW
         )
     reply = reply_for_match(matcher.book, result, user.first_name if user else None, handoff)
     await send_reply(context.bot, chat_id, reply)
@@ -237,83 +245,86 @@ async def on_other_message(update: Update, context: BotContext) -> None:
     await send_reply(context.bot, message.chat.id, unsupported_media_reply())
 
 
-async def on_callback(update: Update, context: BotContext) -> None:
-    """Every button press is answered; stale or unknown buttons get a polite note."""
+def _chat_id(update: Update) -> int:
+    query = update.callback_query
+    return update.effective_chat.id if update.effective_chat else query.from_user.id
+
+
+async def on_navigation(update: Update, context: BotContext) -> None:
+    """Menu, category and question buttons."""
     query = update.callback_query
     data = query.data or ""
-    services = context.services
-    chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
-    prefix = data.split(":", 1)[0]
-    if prefix == "fb":
-        await _feedback(services, query, chat_id, data)
-    elif prefix == "sub":
-        await _toggle(services, query, chat_id, data)
-    elif prefix == "del":
-        await _delete(services, query, chat_id, data)
-    elif prefix in ("menu", "cat", "faq"):
-        await _navigate(services, query, chat_id, data, context)
-    else:
-        await query.answer(STALE_BUTTON_TEXT)
-
-
-async def _navigate(services: Services, query, chat_id: int, data: str, context) -> None:
-    reply = navigation_reply(services.matcher.book, data)
+    reply = navigation_reply(context.services.matcher.book, data)
     if reply is None:
         await query.answer(STALE_BUTTON_TEXT, show_alert=True)
         return
     await query.answer()
     if data.startswith("faq:") or query.message is None:
-        await send_reply(context.bot, chat_id, reply)
+        await send_reply(context.bot, _chat_id(update), reply)
     else:
         await edit_reply(query.message, reply)
 
 
-async def _feedback(services: Services, query, chat_id: int, data: str) -> None:
-    parts = data.split(":")
-    if (
-        len(parts) != 3
-        or parts[2] not in ("up", "down")
-        or parts[1] not in services.matcher.book.entries
-    ):
+async def on_feedback(update: Update, context: BotContext) -> None:
+    """👍 / 👎 under an answer; after a 👎 the citizen may hand the question to an official."""
+    query = update.callback_query
+    services = context.services
+    vote = callbacks.parse_feedback(query.data or "")
+    if vote is None or vote[0] not in services.matcher.book.entries:
         await query.answer(STALE_BUTTON_TEXT)
         return
-    vote = 1 if parts[2] == "up" else -1
+    entry_id, up = vote
+    chat_id = _chat_id(update)
     await run_in_session(
-        services.engine, citizens.record_feedback, chat_id, parts[1], vote, services.clock()
+        services.engine,
+        citizens.record_feedback,
+        chat_id,
+        entry_id,
+        1 if up else -1,
+        services.clock(),
     )
-    await query.answer(FEEDBACK_THANKS[parts[2]])
-    if vote < 0 and support.handoff_enabled(services):
-        offer = Reply(texts.HANDOFF_OFFER, ((support.handoff_button(f"hand:fb:{parts[1]}"),),))
-        await send_reply(query.get_bot(), chat_id, offer)
+    await query.answer(FEEDBACK_THANKS["up" if up else "down"])
+    if not up and support.handoff_enabled(services):
+        button = support.handoff_button(callbacks.handoff_after_feedback(entry_id))
+        await send_reply(context.bot, chat_id, Reply(texts.HANDOFF_OFFER, ((button,),)))
 
 
-async def _toggle(services: Services, query, chat_id: int, data: str) -> None:
-    parts = data.split(":")
-    topic = parse_topic(parts[2]) if len(parts) == 3 else None
-    if topic is None or parts[1] not in ("on", "off"):
+async def on_subscription_button(update: Update, context: BotContext) -> None:
+    """A toggle in /caidat, or "Hủy nhận khuyến mãi" under a promotion."""
+    query = update.callback_query
+    services = context.services
+    parsed = callbacks.parse_subscription(query.data or "")
+    topic = parse_topic(parsed[0]) if parsed else None
+    if topic is None:
         await query.answer(STALE_BUTTON_TEXT)
         return
-    on = parts[1] == "on"
+    on, chat_id = parsed[1], _chat_id(update)
     change = citizens.subscribe if on else citizens.unsubscribe
     await run_in_session(services.engine, change, chat_id, topic)
     name = texts.TOPIC_NAMES[topic].lower()
-    await query.answer(f"Đã bật nhận {name}." if on else f"Đã tắt nhận {name}.")
+    await query.answer(
+        texts.TOPIC_ON.format(name=name) if on else texts.TOPIC_OFF.format(name=name)
+    )
     message = query.message
     if message is not None and message.text and message.text.startswith("🔔"):
         topics = await run_in_session(services.engine, citizens.topics_of, chat_id)
         try:
             await message.edit_reply_markup(settings_keyboard(topics))
-        except Exception:  # the toast already confirmed the change
+        except TelegramError:  # the toast already confirmed the change
             log.debug("settings keyboard not refreshed", exc_info=True)
 
 
-async def _delete(services: Services, query, chat_id: int, data: str) -> None:
-    if data == "del:yes":
-        counts = await run_in_session(services.engine, citizens.delete_user_data, chat_id)
+async def on_delete_button(update: Update, context: BotContext) -> None:
+    """The confirmation under /xoadulieu."""
+    query = update.callback_query
+    data = query.data or ""
+    if data == callbacks.DELETE_YES:
+        chat_id = _chat_id(update)
+        counts = await run_in_session(context.services.engine, citizens.delete_user_data, chat_id)
         log.info("deleted data of chat %s: %s", chat_id, counts)
-        await query.answer("Đã xóa.")
+        await query.answer(texts.DELETE_TOAST)
         text = texts.DELETE_DONE
-    elif data == "del:no":
+    elif data == callbacks.DELETE_NO:
         await query.answer()
         text = texts.DELETE_KEPT
     else:
@@ -321,3 +332,8 @@ async def _delete(services: Services, query, chat_id: int, data: str) -> None:
         return
     if query.message is not None:
         await query.message.edit_text(text)
+
+
+async def on_stale_button(update: Update, context: BotContext) -> None:
+    """Any other button (an old keyboard, a removed feature): answered, never left spinning."""
+    await update.callback_query.answer(STALE_BUTTON_TEXT)

@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks
 from bot.clock import to_local
 from bot.db import run_in_session
 from bot.replies import Button, Reply
@@ -68,7 +69,9 @@ async def canbo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_reply(context.bot, chat_id, Reply(texts.HANDOFF_UNAVAILABLE))
         return
     await send_reply(
-        context.bot, chat_id, Reply(texts.HANDOFF_CANBO, ((handoff_button("hand:new"),),))
+        context.bot,
+        chat_id,
+        Reply(texts.HANDOFF_CANBO, ((handoff_button(callbacks.HANDOFF_NEW),),)),
     )
 
 
@@ -115,7 +118,7 @@ async def open_handoff(
         return ticket, first.id, history
 
     ticket, first_message_id, history = await run_in_session(services.engine, work)
-    end = ((Button(texts.HANDOFF_END_BUTTON, callback_data=f"hand:end:{ticket.id}"),),)
+    end = ((Button(texts.HANDOFF_END_BUTTON, callback_data=callbacks.handoff_end(ticket.id)),),)
     if first_message_id is None:
         text = texts.HANDOFF_ALREADY_OPEN.format(ticket=ticket.id)
         await send_reply(context.bot, chat_id, Reply(text, end))
@@ -141,7 +144,12 @@ async def _post_to_group(
     html: str,
 ) -> None:
     close = (
-        (Button(texts.TICKET_CLOSE_BUTTON.format(ticket=ticket_id), f"tk:close:{ticket_id}"),),
+        (
+            Button(
+                texts.TICKET_CLOSE_BUTTON.format(ticket=ticket_id),
+                callbacks.ticket_close(ticket_id),
+            ),
+        ),
     )
     sent = await send_reply(context.bot, services.settings.support_chat_id, Reply(html, close))
     await run_in_session(
@@ -180,7 +188,7 @@ async def forward_to_open_ticket(
         ticket=ticket.id, name=escape(ticket.display_name), text=escape(text[:QUESTION_SHOWN])
     )
     await _post_to_group(context, services, ticket.id, row_id, post + texts.SUPPORT_HOW_TO_ANSWER)
-    end = ((Button(texts.HANDOFF_END_BUTTON, callback_data=f"hand:end:{ticket.id}"),),)
+    end = ((Button(texts.HANDOFF_END_BUTTON, callback_data=callbacks.handoff_end(ticket.id)),),)
     await send_reply(
         context.bot, chat_id, Reply(texts.HANDOFF_FORWARDED.format(ticket=ticket.id), end)
     )
@@ -224,7 +232,7 @@ async def on_support_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             Reply(texts.SUPPORT_TICKET_CLOSED.format(ticket=ticket.id)),
         )
         return
-    end = ((Button(texts.HANDOFF_END_BUTTON, callback_data=f"hand:end:{ticket.id}"),),)
+    end = ((Button(texts.HANDOFF_END_BUTTON, callback_data=callbacks.handoff_end(ticket.id)),),)
     text = texts.OFFICIAL_ANSWER.format(ticket=ticket.id, text=escape(answer))
     await send_reply(context.bot, ticket.chat_id, Reply(text, end))
     await send_reply(
@@ -251,7 +259,7 @@ async def tickets_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         for t in open_now
     ]
     buttons = tuple(
-        (Button(texts.TICKET_CLOSE_BUTTON.format(ticket=t.id), f"tk:close:{t.id}"),)
+        (Button(texts.TICKET_CLOSE_BUTTON.format(ticket=t.id), callbacks.ticket_close(t.id)),)
         for t in open_now
     )
     await send_reply(context.bot, chat_id, Reply("\n".join(lines), buttons))
@@ -319,8 +327,8 @@ def register(application: Application, support_chat_id: int | None) -> None:
     add = application.add_handler
     add(CommandHandler(["canbo", "gapcanbo"], canbo_command, filters=filters.ChatType.PRIVATE))
     add(CommandHandler(["tickets", "yeucau"], tickets_command))
-    add(CallbackQueryHandler(on_handoff_button, pattern=r"^hand:"))
-    add(CallbackQueryHandler(on_ticket_button, pattern=r"^tk:close:"))
+    add(CallbackQueryHandler(on_handoff_button, pattern=callbacks.HANDOFF))
+    add(CallbackQueryHandler(on_ticket_button, pattern=callbacks.TICKET))
     if support_chat_id is not None:
         add(
             MessageHandler(

@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import callbacks
 from bot.db import run_in_session
 from bot.faq_admin.teaching import (
     NEW_ENTRY_LABEL,
@@ -75,11 +76,14 @@ def _item_reply(services: Services, item: TeachItem, left: int) -> Reply:
     lines = describe_item(item, services.matcher, services.settings.zone)
     body = texts.TEACH_INTRO.format(left=left) + "\n".join(escape(line) for line in lines)
     rows = [
-        (Button(choice.label(), f"hoc:v:{item.key}:{n}"),)
+        (Button(choice.label(), callbacks.teach_variant(item.key, n)),)
         for n, choice in enumerate(item.candidates)
     ]
     rows.append(
-        (Button(NEW_ENTRY_LABEL, f"hoc:n:{item.key}"), Button(SKIP_LABEL, f"hoc:s:{item.key}"))
+        (
+            Button(NEW_ENTRY_LABEL, callbacks.teach_new(item.key)),
+            Button(SKIP_LABEL, callbacks.teach_skip(item.key)),
+        )
     )
     return Reply(body + texts.TEACH_HOW, tuple(rows))
 
@@ -122,7 +126,9 @@ async def on_teach_button(update: Update, context: BotContext) -> int | None:
     await query.answer()
     if action == "n":
         names = [name for _, name in categories(services.matcher.book)]
-        rows = tuple((Button(name, f"hoc:c:{key}:{n}"),) for n, name in enumerate(names))
+        rows = tuple(
+            (Button(name, callbacks.teach_category(key, n)),) for n, name in enumerate(names)
+        )
         await send_reply(context.bot, chat_id, Reply(texts.TEACH_PICK_CATEGORY, rows))
         return ConversationHandler.END
     if action == "c":
@@ -227,7 +233,7 @@ def register(application: Application) -> None:
     warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
     application.add_handler(
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(on_teach_button, pattern=r"^hoc:")],
+            entry_points=[CallbackQueryHandler(on_teach_button, pattern=callbacks.TEACH)],
             states={
                 TYPING_ANSWER: [
                     MessageHandler(filters.TEXT & ~filters.COMMAND, on_typed_answer),

@@ -59,6 +59,11 @@ DELETE_CONFIRM = (
 DELETE_DONE = (
     "✅ Đã xóa toàn bộ dữ liệu của bạn. Nếu nhắn lại cho mình, bạn sẽ được coi là người dùng mới."
 )
+DELETE_BUTTON = "🗑️ Xóa dữ liệu"
+KEEP_BUTTON = "Giữ lại"
+DELETE_TOAST = "Đã xóa."
+TOPIC_ON = "Đã bật nhận {name}."
+TOPIC_OFF = "Đã tắt nhận {name}."
 DELETE_KEPT = "Đã hủy, dữ liệu của bạn vẫn được giữ nguyên."
 FLOOD_NOTICE = (
     "Bạn gửi nhanh quá 🙏 Mình tạm dừng trả lời trong ít phút để hệ thống không quá tải. "
