@@ -1,6 +1,8 @@
 """Accuracy of the bundled FAQ on the labelled citizen questions, with a margin below the
-measured numbers (README). Thresholds were calibrated on the dev split only; the held-out split
-was written separately and is never used for tuning."""
+measured numbers (README). "Overall" is strict: an in-scope question counts only when answered
+with the right entry, an out-of-scope one only when not answered. The decision is fitted at load
+time on cases generated from the FAQ; its few constants were chosen on the dev split only. The
+held-out splits were written separately and are never used for tuning."""
 
 from pathlib import Path
 
@@ -13,10 +15,11 @@ from bot.knowledge.matcher import Matcher
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 
-# split: (overall, confidently wrong at most, out-of-scope rejected) floors
+# split: (overall, confidently wrong at most, out-of-scope rejected, helpful) floors
 FLOORS = {
-    "cases_dev.tsv": (0.94, 0.02, 0.88),
-    "cases_heldout.tsv": (0.91, 0.03, 0.87),
+    "cases_dev.tsv": (0.89, 0.02, 0.92, 0.96),
+    "cases_heldout.tsv": (0.80, 0.02, 0.85, 0.96),
+    "cases_heldout_v2.tsv": (0.83, 0.025, 0.90, 0.96),
 }
 
 
@@ -31,17 +34,20 @@ def test_accuracy_on_labelled_questions(matcher: Matcher, split: str) -> None:
     assert len(cases) >= 150
     assert all(c.expected == "-" or c.expected in matcher.book.entries for c in cases)
     report = evaluate(matcher, cases)
-    overall, wrong, rejected = FLOORS[split]
+    overall, wrong, rejected, helpful = FLOORS[split]
     summary = report.summary()
     assert report.overall >= overall, summary
     assert report.confidently_wrong <= wrong, summary
     assert report.out_of_scope_rejected >= rejected, summary
+    assert report.helpful >= helpful, summary
 
 
 def test_labelled_questions_are_written_like_citizens_type() -> None:
     import unicodedata
 
-    cases = [c for split in FLOORS for c in read_cases(DATA / split)]
+    cases = [
+        c for split in ("cases_dev.tsv", "cases_heldout.tsv") for c in read_cases(DATA / split)
+    ]
     unaccented = [
         c
         for c in cases
