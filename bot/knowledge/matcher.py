@@ -51,7 +51,7 @@ class Weights:
     precision_floor: float = 0.5  # score = recall * (floor + (1 - floor) * precision)
     fuzzy: float = 0.25  # share of the rapidfuzz re-rank score in the final score
     place: float = 0.35  # a place name ("Buôn Ma Thuột") counts this fraction of its weight
-    story: float = 0.55  # words outside the asking clause of a long message count this much
+    story: float = 0.8  # words outside the asking clause of a long message count this much
 
 
 @dataclass(frozen=True)
