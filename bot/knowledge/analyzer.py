@@ -26,6 +26,7 @@ FILLER_PHRASES = (
 
 TYPO_MIN_LENGTH = 3
 TYPO_CUTOFF = 80.0
+SHORT_WORD = 4  # words this short may be repaired with one wrong letter after the first two
 
 
 def _table(
@@ -70,6 +71,10 @@ class Analyzer:
         """Known tokens (for typo repair) and adjacent pairs (to split "dangky" into "dang ky")."""
         self._vocabulary_set = frozenset(tokens)
         self._vocabulary = sorted(self._vocabulary_set)
+        self._short_words: dict[str, list[str]] = {}
+        for word in self._vocabulary:
+            if 3 <= len(word) <= SHORT_WORD:
+                self._short_words.setdefault(word[:2], []).append(word)
         self._joined_pairs = {a + b: (a, b) for a, b in pairs if len(a + b) >= 5}
         self._typo_cache.clear()
 
@@ -153,6 +158,10 @@ class Analyzer:
             best = process.extractOne(
                 token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
             )
+            if best is None and len(token) <= SHORT_WORD:
+                # one wrong letter in a short word ("mứk" for "mức"): same start, same length
+                same = [w for w in self._short_words.get(token[:2], ()) if len(w) == len(token)]
+                best = process.extractOne(token, same, scorer=fuzz.ratio, score_cutoff=60.0)
             self._typo_cache[token] = best[0] if best else None
             if len(self._typo_cache) > 50_000:
                 self._typo_cache.clear()

@@ -42,16 +42,22 @@ MIN_ANSWER_MARGIN = 0.03  # two entries that fit almost equally: the citizen cho
 # 1% confidently wrong; the probabilities come from weights fitted to each FAQ at load time.
 ANSWER_THRESHOLD = 0.8
 SUGGEST_THRESHOLD = 0.3
+MAX_OUT_OF_SCOPE_ANSWERS = 0.06  # bundled out-of-scope lines answered at most
+MAX_THRESHOLD = 0.97
 UNCOVERED_SHARE = 0.2  # weight of held-out entries, relative to the in-scope cases
 OUT_OF_SCOPE_SHARE = 0.4  # weight of the out-of-scope lines, relative to the in-scope cases
 SELF_CASE_WEIGHT = 0.3  # a generated case weighs this much; a labelled question (prior) 1
 REAL_CASE_WEIGHT = 3.0
-ADAPT_STRENGTH = 30.0  # how strongly a FAQ's fit is pulled towards the prior
+# How strongly a FAQ's own fit is pulled towards the prior. Strong on purpose: a FAQ whose
+# generated cases are dominated by thousands of near-identical procedure entries must not
+# talk the decision out of answering citizens' questions about the other entries.
+ADAPT_STRENGTH = 3000.0
 PRIOR_RIDGE = 2.0
 # Case budget: small FAQs get every phrasing several times, large ones a sample.
 IN_SCOPE_CASES = 1600
 UNCOVERED_CASES = 200
 OUT_OF_SCOPE_CASES = 700
+LARGE_FAQ = 1000  # entries; a larger FAQ gets a quarter of the cases: calibrating stays near 1 s
 
 CANDIDATE_FEATURES = (
     "score", "lexical", "recall", "precision", "fuzzy", "answer_share", "rare", "signature",
@@ -410,16 +416,19 @@ def generate_cases(matcher: Matcher, seed: int = SEED) -> list[SelfCase]:
             matcher.phrasing_range(entry), book_entries[entry].phrasings, strict=True
         )
     ]
+    scale = 4 if n > LARGE_FAQ else 1
+    in_scope_cases = IN_SCOPE_CASES // scale
     if phrasings:
-        rounds = max(1, min(8, round(IN_SCOPE_CASES / len(phrasings))))
-        if rounds * len(phrasings) > IN_SCOPE_CASES:
-            phrasings = rng.sample(phrasings, IN_SCOPE_CASES)
+        rounds = max(1, min(8, round(in_scope_cases / len(phrasings))))
+        if rounds * len(phrasings) > in_scope_cases:
+            phrasings = rng.sample(phrasings, in_scope_cases)
         for entry, p, text in phrasings:
             for round_number in range(rounds):
                 heavy = round_number % 2 == 1 or rng.random() < 0.3
                 query = perturb(text, rng, reverse, heavy)
                 cases.append(SelfCase(query, entry, "phrasing", entry, p))
-    held = list(range(n)) if n <= UNCOVERED_CASES else rng.sample(range(n), UNCOVERED_CASES)
+    uncovered_cases = UNCOVERED_CASES // scale
+    held = list(range(n)) if n <= uncovered_cases else rng.sample(range(n), uncovered_cases)
     if n > 1:
         for entry in held:
             text = rng.choice(book_entries[entry].phrasings)
@@ -427,8 +436,8 @@ def generate_cases(matcher: Matcher, seed: int = SEED) -> list[SelfCase]:
                 SelfCase(perturb(text, rng, reverse, rng.random() < 0.5), None, "uncovered", entry)
             )
     lines = list(out_of_scope_lines())
-    if len(lines) > OUT_OF_SCOPE_CASES:
-        lines = rng.sample(lines, OUT_OF_SCOPE_CASES)
+    if len(lines) > OUT_OF_SCOPE_CASES // scale:
+        lines = rng.sample(lines, OUT_OF_SCOPE_CASES // scale)
     cases.extend(SelfCase(line, None, "out_of_scope") for line in lines)
     return cases
 
@@ -527,6 +536,14 @@ def fit_decision(runs: list[CaseRun], prior: Decision | None = None) -> Decision
         top3_offset=float(top3_w[-1]),
     )
     in_scope = kind == "phrasing"
+    # Guard: the bundled out-of-scope chat lines must stay (almost all) unanswered against this
+    # FAQ's vocabulary; raise the threshold if they would not.
+    real_p = _sigmoid(x @ answer_w[:-1])
+    out_p = np.sort(real_p[kind == "out_of_scope"])[::-1]
+    if len(out_p):
+        allowed = int(len(out_p) * MAX_OUT_OF_SCOPE_ANSWERS)
+        guard = float(out_p[min(allowed, len(out_p) - 1)]) + 1e-6
+        decision.answer_threshold = min(max(decision.answer_threshold, guard), MAX_THRESHOLD)
     p1 = _sigmoid(xs @ answer_w)
     answered = p1 >= decision.answer_threshold
     decision.report = {

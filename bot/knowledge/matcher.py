@@ -31,6 +31,7 @@ from bot.telegram_html import html_to_plain
 MAX_QUERY_TOKENS = 120
 RERANK_DEPTH = 12
 SHOWN = 3  # candidates offered as suggestions
+FEATURED = 2  # candidates whose coverage features the decision reads
 
 
 class MatchStatus(StrEnum):
@@ -147,10 +148,10 @@ class _Index:
     phr_entry: np.ndarray  # per phrasing: its entry
     entry_start: np.ndarray  # per entry: its first phrasing (phrasings are grouped by entry)
     phr_folded: list[str]
-    phr_units: list[np.ndarray]  # per phrasing: its unit ids
+    phr_units: list[list[int]]  # per phrasing: its unit ids, sorted
     entry_units: list[frozenset[int]]
     answer_units: list[frozenset[int]]  # all units of the answer text
-    signature: list[dict[int, float]]  # per entry: its signature units and their weights
+    signature: dict[int, dict[int, float]]  # per entry (computed when first needed)
     keyword_units: list[list[int]]
     max_idf: float = 1.0
     informative_idf: float = 0.0  # IDF above which a query word is informative
@@ -163,17 +164,15 @@ def _units(tokens: list[str]) -> list[str]:
 
 
 def _csr(rows: list[int], cols: list[int], n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Deduplicated row -> sorted columns, as (pointer, columns) arrays."""
+    """Row -> its columns, as (pointer, columns) arrays; the (row, col) pairs are distinct."""
     if not rows:
         return np.zeros(n_rows + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
     r = np.asarray(rows, dtype=np.int64)
-    c = np.asarray(cols, dtype=np.int64)
-    key = np.unique(r * (int(c.max()) + 1) + c)
-    width = int(c.max()) + 1
-    r, c = key // width, key % width
+    c = np.asarray(cols, dtype=np.int32)
+    order = np.argsort(r, kind="stable")
     ptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(r, minlength=n_rows), out=ptr[1:])
-    return ptr, c.astype(np.int32)
+    return ptr, c[order]
 
 
 @cache
@@ -257,8 +256,6 @@ class Matcher:
         phr_entry: list[int] = []
         entry_start: list[int] = []
         keyword_units: list[list[int]] = []
-        entry_rows: list[int] = []
-        entry_cols: list[int] = []
         answer_token_lists: list[list[str]] = []
         vocabulary: set[str] = set()
         pairs: set[tuple[str, str]] = set()
@@ -270,7 +267,6 @@ class Matcher:
                 phr_tokens.append(tokens)
                 phr_units.append(units)
                 phr_entry.append(number)
-                entry_cols.extend(units)
                 vocabulary.update(tokens)
                 pairs.update(zip(tokens, tokens[1:], strict=False))
             kw: list[int] = []
@@ -280,8 +276,6 @@ class Matcher:
                 vocabulary.update(tokens)
                 pairs.update(zip(tokens, tokens[1:], strict=False))
             keyword_units.append(kw)
-            entry_cols.extend(kw)
-            entry_rows.extend([number] * (len(entry_cols) - len(entry_rows)))
             answer_tokens = analyzer.phrasing_tokens(html_to_plain(entry.answer))
             answer_token_lists.append(answer_tokens)
             vocabulary.update(answer_tokens)
@@ -300,6 +294,16 @@ class Matcher:
             answer_rows.extend([number] * len(units))
             answer_cols.extend(units)
         n_units = len(unit_ids)
+        entry_units: list[frozenset[int]] = [frozenset() for _ in range(n)]
+        starts_list = entry_start + [len(phr_units)]
+        entry_rows, entry_cols = [], []
+        for number in range(n):
+            units_of_entry: set[int] = set(keyword_units[number])
+            for p in range(starts_list[number], starts_list[number + 1]):
+                units_of_entry.update(phr_units[p])
+            entry_units[number] = frozenset(units_of_entry)
+            entry_cols.extend(units_of_entry)
+            entry_rows.extend([number] * len(units_of_entry))
         # unit -> entries (phrasings and keywords)
         entry_ptr, entry_post = _csr(entry_cols, entry_rows, n_units)
         df = np.diff(entry_ptr).astype(np.float64)
@@ -307,13 +311,6 @@ class Matcher:
         max_idf = math.log1p((n - 0.5) / 1.5) if n > 1 else 1.0
         in_entries = df > 0
         idf[~in_entries] = max_idf * self.weights.unknown_token
-        entry_units: list[frozenset[int]] = [frozenset() for _ in range(n)]
-        starts_list = entry_start + [len(phr_units)]
-        for number in range(n):
-            units_of_entry: set[int] = set(keyword_units[number])
-            for p in range(starts_list[number], starts_list[number + 1]):
-                units_of_entry.update(phr_units[p])
-            entry_units[number] = frozenset(units_of_entry)
         # answer-only postings: answer units the entry's phrasings and keywords lack
         a_rows, a_cols = [], []
         for number, units in enumerate(answer_units):
@@ -324,13 +321,18 @@ class Matcher:
         names = list(unit_ids)
         bigram = np.array(["_" in u for u in names], dtype=bool)
         weighted = idf * np.where(bigram, self.weights.bigram, 1.0)
-        phr_arrays = [np.unique(np.asarray(u, dtype=np.int64)) for u in phr_units]
-        phr_rows = [p for p, units in enumerate(phr_arrays) for _ in range(len(units))]
-        phr_cols = np.concatenate(phr_arrays).tolist() if phr_arrays else []
+        phr_sets = [sorted(set(u)) for u in phr_units]
+        phr_lengths = np.fromiter(map(len, phr_sets), dtype=np.int64, count=len(phr_sets))
+        phr_cols = [u for units in phr_sets for u in units]
+        phr_rows = np.repeat(np.arange(len(phr_sets)), phr_lengths).tolist()
         phr_ptr, phr_post = _csr(phr_cols, phr_rows, n_units)
-        phr_weight = np.array(
-            [float(weighted[u].sum()) for u in phr_arrays] if phr_arrays else [], dtype=np.float64
-        )
+        phr_weight = np.zeros(len(phr_sets))
+        if phr_cols:
+            starts = np.concatenate(([0], np.cumsum(phr_lengths)[:-1]))
+            nonempty = phr_lengths > 0
+            sums = np.add.reduceat(weighted[np.asarray(phr_cols)], starts[nonempty])
+            phr_weight[nonempty] = sums
+        phr_arrays = phr_sets
         informative = float(np.median(idf[in_entries])) if in_entries.any() else 0.0
         index = _Index(
             ids=ids,
@@ -350,7 +352,7 @@ class Matcher:
             phr_units=phr_arrays,
             entry_units=entry_units,
             answer_units=answer_units,
-            signature=[],
+            signature={},
             keyword_units=keyword_units,
             max_idf=max_idf,
             informative_idf=informative,
@@ -360,32 +362,33 @@ class Matcher:
         self._n_entry_units = n_entry_units
         self._df = np.diff(entry_ptr)
         self._answer_df = np.diff(answer_ptr)
-        index.signature = self._signatures(index)
         return index
 
-    def _signatures(self, index: _Index, top: int = 6) -> list[dict[int, float]]:
-        """Per entry, the units most typical of it: in many of its phrasings and rare elsewhere."""
-        out: list[dict[int, float]] = []
-        starts = index.entry_start.tolist() + [len(index.phr_units)]
+    def signature(self, number: int, top: int = 6) -> dict[int, float]:
+        """The units most typical of an entry: in many of its phrasings and rare elsewhere."""
+        index = self._index
+        cached = index.signature.get(number)
+        if cached is not None:
+            return cached
         idf = index.idf
-        for number in range(len(index.ids)):
-            counts: dict[int, int] = {}
-            sources = 0
-            for p in range(starts[number], starts[number + 1]):
-                sources += 1
-                for u in index.phr_units[p].tolist():
-                    counts[u] = counts.get(u, 0) + 1
-            kw = set(index.keyword_units[number])
-            if kw:
-                sources += 1
-                for u in kw:
-                    counts[u] = counts.get(u, 0) + 1
-            scored = sorted(
-                ((idf[u] * self._unit_factor(u) * c / sources, u) for u, c in counts.items()),
-                key=lambda item: (-item[0], item[1]),
-            )[:top]
-            out.append({u: float(w) for w, u in scored if w > 0})
-        return out
+        counts: dict[int, int] = {}
+        sources = 0
+        for p in self.phrasing_range(number):
+            sources += 1
+            for u in index.phr_units[p]:
+                counts[u] = counts.get(u, 0) + 1
+        kw = set(index.keyword_units[number])
+        if kw:
+            sources += 1
+            for u in kw:
+                counts[u] = counts.get(u, 0) + 1
+        scored = sorted(
+            ((idf[u] * self._unit_factor(u) * c / sources, u) for u, c in counts.items()),
+            key=lambda item: (-item[0], item[1]),
+        )[:top]
+        signature = {u: float(w) for w, u in scored if w > 0}
+        index.signature[number] = signature  # a benign race: every thread computes the same
+        return signature
 
     def _unit_factor(self, unit: int) -> float:
         return self.weights.bigram if self._bigram[unit] else 1.0
@@ -406,8 +409,8 @@ class Matcher:
         others: set[int] = set(index.keyword_units[entry])
         for p in range(start, end):
             if p != phrasing:
-                others.update(index.phr_units[p].tolist())
-        unique = frozenset(set(index.phr_units[phrasing].tolist()) - others)
+                others.update(index.phr_units[p])
+        unique = frozenset(set(index.phr_units[phrasing]) - others)
         index._unique[phrasing] = unique
         return unique
 
@@ -575,26 +578,13 @@ class Matcher:
         if not len(known_ids):
             return analysis, query_features, []
         # coverage of the query by each entry (phrasings and keywords, then the answer text)
-        starts, ends = index.entry_ptr[known_ids], index.entry_ptr[known_ids + 1]
-        lengths = ends - starts
-        posts = index.entry_post[_ranges(starts, ends)]
-        coverage = np.bincount(
-            posts, weights=np.repeat(known_effective, lengths), minlength=n
-        ).astype(np.float64)
-        a_starts, a_ends = index.answer_ptr[known_ids], index.answer_ptr[known_ids + 1]
-        a_posts = index.answer_post[_ranges(a_starts, a_ends)]
-        answer_cov = np.bincount(
-            a_posts,
-            weights=np.repeat(known_effective * w.answer_text, a_ends - a_starts),
-            minlength=n,
+        coverage = _accumulate(index.entry_ptr, index.entry_post, known_ids, known_effective, n)
+        answer_cov = _accumulate(
+            index.answer_ptr, index.answer_post, known_ids, known_effective * w.answer_text, n
         )
         # each phrasing's best share covered by the query (precision)
-        p_starts, p_ends = index.phr_ptr[known_ids], index.phr_ptr[known_ids + 1]
-        p_posts = index.phr_post[_ranges(p_starts, p_ends)]
-        matched = np.bincount(
-            p_posts,
-            weights=np.repeat(known_effective, p_ends - p_starts),
-            minlength=len(index.phr_units),
+        matched = _accumulate(
+            index.phr_ptr, index.phr_post, known_ids, known_effective, len(index.phr_units)
         )
         if exclusion is not None:
             self._apply_exclusion(
@@ -615,48 +605,65 @@ class Matcher:
             positive = positive[part]
         order = np.lexsort((positive, -lexical[positive]))
         top = positive[order]
-        unit_weight = dict(zip(ids.tolist(), (weights * factors).tolist(), strict=True))
-        place_of = dict(zip(ids.tolist(), places.tolist(), strict=True))
-        number_of = dict(zip(ids.tolist(), numbers.tolist(), strict=True))
-        idf = index.idf
-        known_list = known_ids.tolist()
-        informative = [u for u in known_list if idf[u] >= index.informative_idf and not place_of[u]]
-        rarest = max((idf[u] for u in known_list if not place_of[u]), default=0.0)
-        scored: list[Scored] = []
-        for number in top.tolist():
-            entry_units = index.entry_units[number]
-            answer_units = index.answer_units[number]
-            held_out = exclusion is not None and exclusion.phrasing is not None
-            if held_out and number == exclusion.entry:
-                entry_units = entry_units - self.unique_units(exclusion.phrasing)
-            matched_units = [u for u in known_list if u in entry_units or u in answer_units]
-            matched_weight = sum(unit_weight[u] for u in matched_units) or 1e-9
-            sig = index.signature[number]
-            sig_total = sum(sig.values()) or 1.0
-            covered_sig = sum(v for u, v in sig.items() if u in unit_weight)
-            s = Scored(
+        total_cov = coverage + answer_cov
+        scored = [
+            Scored(
                 entry=number,
                 lexical=float(lexical[number]),
                 recall=float(recall[number]),
                 precision=float(best_precision[number]),
-                answer_share=float(answer_cov[number] / ((coverage + answer_cov)[number] or 1e-9)),
-                rare=(
-                    max((idf[u] for u in matched_units if not place_of[u]), default=0.0) / rarest
-                    if rarest
-                    else 0.0
-                ),
-                signature=covered_sig / sig_total,
-                place=sum(unit_weight[u] for u in matched_units if place_of[u]) / matched_weight,
-                number=sum(unit_weight[u] for u in matched_units if number_of[u]) / matched_weight,
-                uncovered=sum(unit_weight[u] for u in informative if u not in entry_units) / total,
+                answer_share=float(answer_cov[number] / (total_cov[number] or 1e-9)),
             )
-            scored.append(s)
+            for number in top.tolist()
+        ]
         fuzzy = self._fuzzy_many(analysis.folded, [s.entry for s in scored], exclusion)
         for s, f in zip(scored, fuzzy, strict=True):
             s.fuzzy = f
             s.score = min((1 - w.fuzzy) * s.lexical + w.fuzzy * f * min(1.0, s.lexical * 2.5), 1.0)
         scored.sort(key=lambda s: (-s.score, s.entry))
+        # the decision reads the first two candidates only
+        self._describe(
+            scored[:FEATURED], ids, weights * factors, places, numbers, known, total, exclusion
+        )
         return analysis, query_features, scored
+
+    def _describe(
+        self,
+        scored: list[Scored],
+        ids: np.ndarray,
+        effective: np.ndarray,
+        places: np.ndarray,
+        numbers: np.ndarray,
+        known: np.ndarray,
+        total: float,
+        exclusion: Exclusion | None,
+    ) -> None:
+        """Fill in the candidates' coverage features (rare words, signature, place names...)."""
+        index = self._index
+        idf = index.idf
+        known_list = ids[known].tolist()
+        unit_weight = dict(zip(ids.tolist(), effective.tolist(), strict=True))
+        place_of = dict(zip(ids.tolist(), places.tolist(), strict=True))
+        number_of = dict(zip(ids.tolist(), numbers.tolist(), strict=True))
+        informative = [u for u in known_list if idf[u] >= index.informative_idf and not place_of[u]]
+        rarest = max((idf[u] for u in known_list if not place_of[u]), default=0.0)
+        held_out = exclusion is not None and exclusion.phrasing is not None
+        for s in scored:
+            number = s.entry
+            entry_units = index.entry_units[number]
+            answer_units = index.answer_units[number]
+            if held_out and number == exclusion.entry:
+                entry_units = entry_units - self.unique_units(exclusion.phrasing)
+            matched_units = [u for u in known_list if u in entry_units or u in answer_units]
+            matched_weight = sum(unit_weight[u] for u in matched_units) or 1e-9
+            sig = self.signature(number)
+            sig_total = sum(sig.values()) or 1.0
+            s.signature = sum(v for u, v in sig.items() if u in unit_weight) / sig_total
+            covered_rare = max((idf[u] for u in matched_units if not place_of[u]), default=0.0)
+            s.rare = covered_rare / rarest if rarest else 0.0
+            s.place = sum(unit_weight[u] for u in matched_units if place_of[u]) / matched_weight
+            s.number = sum(unit_weight[u] for u in matched_units if number_of[u]) / matched_weight
+            s.uncovered = sum(unit_weight[u] for u in informative if u not in entry_units) / total
 
     def _apply_exclusion(
         self,
@@ -731,6 +738,16 @@ class Matcher:
         if status is MatchStatus.SUGGEST:
             return MatchResult(text, status, None, top.score, shown, None, confidence)
         return MatchResult(text, MatchStatus.NONE, None, top.score, (), None, confidence)
+
+
+def _accumulate(
+    ptr: np.ndarray, post: np.ndarray, units: np.ndarray, weights: np.ndarray, n_targets: int
+) -> np.ndarray:
+    """Sum of the units' weights over their postings, per target (entry or phrasing)."""
+    starts, ends = ptr[units], ptr[units + 1]
+    return np.bincount(
+        post[_ranges(starts, ends)], weights=np.repeat(weights, ends - starts), minlength=n_targets
+    )
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
