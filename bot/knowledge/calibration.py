@@ -19,6 +19,7 @@ cases stay under the target rates of confident mistakes; everything is seeded an
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,12 +37,13 @@ if TYPE_CHECKING:
 SEED = 20240601
 # Target rates on the generated cases; real questions are harder, so these sit well below the
 # product targets (<= 1% confidently wrong, >= 93% out of scope rejected).
+COVERED, COVERED_SCORE = 0.9, 0.5  # a question this well covered is at least suggested
 MIN_ANSWER_MARGIN = 0.03  # two entries that fit almost equally: the citizen chooses
 # Answer when P(first candidate right) >= this; suggest when P(right among three) >= that.
 # Chosen on the dev split (bundled FAQ, whole and stripped to one variant per entry) for at most
 # 1% confidently wrong; the probabilities come from weights fitted to each FAQ at load time.
 ANSWER_THRESHOLD = 0.8
-SUGGEST_THRESHOLD = 0.3
+SUGGEST_THRESHOLD = 0.2
 MAX_OUT_OF_SCOPE_ANSWERS = 0.06  # bundled out-of-scope lines answered at most
 MAX_THRESHOLD = 0.97
 UNCOVERED_SHARE = 0.2  # weight of held-out entries, relative to the in-scope cases
@@ -66,14 +68,16 @@ CANDIDATE_FEATURES = (
 DECISION_FEATURES = (
     "bias", "score", "margin", "lexical", "recall", "precision", "fuzzy", "fuzzy_margin",
     "answer_share", "rare", "signature", "signature_margin", "place", "number", "uncovered",
-    "length", "unknown", "repaired", "second_score",
+    "length", "unknown", "repaired", "second_score", "recall_x_length", "score_x_length",
+    "phrasings",
 )  # fmt: skip
 # The direction each decision feature may push the probability (+1 up, -1 down, 0 either way):
 # a weight fitted against its direction is an artefact of the generated cases, and is dropped.
 DECISION_SIGNS = (
     0, 1, 1, 1, 1, 1, 1, 1,
     -1, 1, 1, 1, -1, -1, -1,
-    0, -1, -1, 0,
+    0, -1, -1, 0, 0, 0,
+    0,
 )  # fmt: skip
 
 
@@ -124,6 +128,9 @@ def decision_vector(scored: list[Scored], query: QueryFeatures) -> np.ndarray:
             query.unknown,
             query.repaired,
             s2,
+            top.recall * query.length,
+            top.score * query.length,
+            math.log1p(top.phrasings),
         ],
         dtype=np.float64,
     )
@@ -228,6 +235,9 @@ class Decision:
             return MatchStatus.ANSWER, p1
         if p3 >= self.suggest_threshold:
             return MatchStatus.SUGGEST, p1
+        top = scored[0]
+        if top.recall >= COVERED and top.score >= COVERED_SCORE:
+            return MatchStatus.SUGGEST, p1  # every word of the question is in these entries
         return MatchStatus.NONE, p1
 
     def to_json(self) -> dict:

@@ -121,6 +121,7 @@ class Scored:
     place: float = 0.0  # share of its matched weight carried by place names
     number: float = 0.0  # share carried by numbers
     uncovered: float = 0.0  # weight of informative query words it misses, over the query weight
+    phrasings: int = 0  # how many phrasings the entry has (the held-out one not counted)
     score: float = 0.0  # ranking score in [0, 1]
     rank_logit: float = 0.0
 
@@ -364,16 +365,19 @@ class Matcher:
         self._answer_df = np.diff(answer_ptr)
         return index
 
-    def signature(self, number: int, top: int = 6) -> dict[int, float]:
-        """The units most typical of an entry: in many of its phrasings and rare elsewhere."""
+    def signature(self, number: int, skip: int | None = None, top: int = 6) -> dict[int, float]:
+        """The units most typical of an entry: in many of its phrasings and rare elsewhere
+        (without phrasing `skip`, for a held-out case)."""
         index = self._index
-        cached = index.signature.get(number)
+        cached = index.signature.get(number) if skip is None else None
         if cached is not None:
             return cached
         idf = index.idf
         counts: dict[int, int] = {}
         sources = 0
         for p in self.phrasing_range(number):
+            if p == skip:
+                continue
             sources += 1
             for u in index.phr_units[p]:
                 counts[u] = counts.get(u, 0) + 1
@@ -387,7 +391,8 @@ class Matcher:
             key=lambda item: (-item[0], item[1]),
         )[:top]
         signature = {u: float(w) for w, u in scored if w > 0}
-        index.signature[number] = signature  # a benign race: every thread computes the same
+        if skip is None:
+            index.signature[number] = signature  # a benign race: every thread computes the same
         return signature
 
     def _unit_factor(self, unit: int) -> float:
@@ -656,7 +661,8 @@ class Matcher:
                 entry_units = entry_units - self.unique_units(exclusion.phrasing)
             matched_units = [u for u in known_list if u in entry_units or u in answer_units]
             matched_weight = sum(unit_weight[u] for u in matched_units) or 1e-9
-            sig = self.signature(number)
+            skip = exclusion.phrasing if held_out and number == exclusion.entry else None
+            sig = self.signature(number, skip)
             sig_total = sum(sig.values()) or 1.0
             s.signature = sum(v for u, v in sig.items() if u in unit_weight) / sig_total
             covered_rare = max((idf[u] for u in matched_units if not place_of[u]), default=0.0)
@@ -664,6 +670,9 @@ class Matcher:
             s.place = sum(unit_weight[u] for u in matched_units if place_of[u]) / matched_weight
             s.number = sum(unit_weight[u] for u in matched_units if number_of[u]) / matched_weight
             s.uncovered = sum(unit_weight[u] for u in informative if u not in entry_units) / total
+            s.phrasings = len(self.phrasing_range(number)) - (
+                1 if held_out and number == exclusion.entry else 0
+            )
 
     def _apply_exclusion(
         self,

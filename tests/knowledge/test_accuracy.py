@@ -4,12 +4,13 @@ with the right entry, an out-of-scope one only when not answered. The decision i
 time on cases generated from the FAQ; its few constants were chosen on the dev split only. The
 held-out splits were written separately and are never used for tuning."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from bot.knowledge.evaluation import evaluate, read_cases
-from bot.knowledge.faq_files import load_faq_strict
+from bot.knowledge.faq_files import FaqBook, load_faq_strict
 from bot.knowledge.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,15 +18,33 @@ DATA = ROOT / "tests" / "data"
 
 # split: (overall, confidently wrong at most, out-of-scope rejected, helpful) floors
 FLOORS = {
-    "cases_dev.tsv": (0.89, 0.02, 0.92, 0.96),
-    "cases_heldout.tsv": (0.80, 0.02, 0.85, 0.96),
-    "cases_heldout_v2.tsv": (0.83, 0.025, 0.90, 0.96),
+    "cases_dev.tsv": (0.92, 0.015, 0.94, 0.97),
+    "cases_heldout.tsv": (0.86, 0.015, 0.86, 0.96),
+    "cases_heldout_v2.tsv": (0.85, 0.02, 0.90, 0.96),
+}
+# The same questions against the bundled FAQ stripped to its question and one variant per
+# entry (how a busy admin writes a FAQ): the decision must stay careful there.
+POOR_FLOORS = {
+    "cases_dev.tsv": (0.72, 0.035, 0.95, 0.92),
+    "cases_heldout.tsv": (0.66, 0.03, 0.86, 0.91),
 }
 
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     return Matcher(load_faq_strict(ROOT / "faq"))
+
+
+@pytest.fixture(scope="module")
+def poor_matcher(matcher: Matcher) -> Matcher:
+    book = matcher.book
+    return Matcher(
+        FaqBook(
+            {k: dataclasses.replace(e, variants=e.variants[:1]) for k, e in book.entries.items()},
+            book.synonyms,
+            book.phrases,
+        )
+    )
 
 
 @pytest.mark.parametrize("split", sorted(FLOORS))
@@ -35,6 +54,17 @@ def test_accuracy_on_labelled_questions(matcher: Matcher, split: str) -> None:
     assert all(c.expected == "-" or c.expected in matcher.book.entries for c in cases)
     report = evaluate(matcher, cases)
     overall, wrong, rejected, helpful = FLOORS[split]
+    summary = report.summary()
+    assert report.overall >= overall, summary
+    assert report.confidently_wrong <= wrong, summary
+    assert report.out_of_scope_rejected >= rejected, summary
+    assert report.helpful >= helpful, summary
+
+
+@pytest.mark.parametrize("split", sorted(POOR_FLOORS))
+def test_accuracy_with_one_variant_per_entry(poor_matcher: Matcher, split: str) -> None:
+    report = evaluate(poor_matcher, read_cases(DATA / split))
+    overall, wrong, rejected, helpful = POOR_FLOORS[split]
     summary = report.summary()
     assert report.overall >= overall, summary
     assert report.confidently_wrong <= wrong, summary
