@@ -431,14 +431,23 @@ def generate_cases(matcher: Matcher, seed: int = SEED) -> list[SelfCase]:
     if phrasings:
         rounds = max(1, min(8, round(in_scope_cases / len(phrasings))))
         if rounds * len(phrasings) > in_scope_cases:
-            phrasings = rng.sample(phrasings, in_scope_cases)
+            phrasings = _sample_per_file(phrasings, book_entries, in_scope_cases, rng)
         for entry, p, text in phrasings:
             for round_number in range(rounds):
                 heavy = round_number % 2 == 1 or rng.random() < 0.3
                 query = perturb(text, rng, reverse, heavy)
                 cases.append(SelfCase(query, entry, "phrasing", entry, p))
     uncovered_cases = UNCOVERED_CASES // scale
-    held = list(range(n)) if n <= uncovered_cases else rng.sample(range(n), uncovered_cases)
+    held = (
+        list(range(n))
+        if n <= uncovered_cases
+        else [
+            entry
+            for entry, _, _ in _sample_per_file(
+                [(e, 0, "") for e in range(n)], book_entries, uncovered_cases, rng
+            )
+        ]
+    )
     if n > 1:
         for entry in held:
             text = rng.choice(book_entries[entry].phrasings)
@@ -450,6 +459,25 @@ def generate_cases(matcher: Matcher, seed: int = SEED) -> list[SelfCase]:
         lines = rng.sample(lines, OUT_OF_SCOPE_CASES // scale)
     cases.extend(SelfCase(line, None, "out_of_scope") for line in lines)
     return cases
+
+
+def _sample_per_file(
+    phrasings: list[tuple[int, int, str]], entries: list, count: int, rng: random.Random
+) -> list[tuple[int, int, str]]:
+    """`count` phrasings, each FAQ file getting an equal share (what a small file lacks goes
+    to the others): a file of 500 template entries weighs as much as a hand-written one."""
+    by_file: dict[str, list[tuple[int, int, str]]] = {}
+    for item in phrasings:
+        by_file.setdefault(entries[item[0]].source_file, []).append(item)
+    groups = [by_file[name] for name in sorted(by_file)]
+    chosen: list[tuple[int, int, str]] = []
+    remaining = count
+    for position, group in enumerate(sorted(groups, key=len)):
+        share = remaining // (len(groups) - position)
+        take = group if len(group) <= share else rng.sample(group, share)
+        chosen.extend(take)
+        remaining -= len(take)
+    return chosen
 
 
 @dataclass

@@ -46,7 +46,7 @@ class Weights:
     """How the ranking score is composed; documented in the README."""
 
     bigram: float = 0.6  # a bigram counts this fraction of its IDF on top of its tokens
-    answer_text: float = 0.35  # a query word found only in the answer text counts this much
+    answer_text: float = 0.5  # a query word found only in the answer text counts this much
     repaired: float = 0.6  # a typo-repaired token counts this much
     unknown_token: float = 1.0  # a query word no phrasing has weighs this fraction of the max IDF
     precision_floor: float = 0.5  # score = recall * (floor + (1 - floor) * precision)
