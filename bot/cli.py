@@ -127,19 +127,49 @@ def faq_stale(faq_dir: Path | None = FaqDirOption, today: str | None = TodayOpti
     typer.echo(f"{len(stale)}/{len(book.entries)} mục cần kiểm tra lại.")
 
 
+EVAL_METRICS = (
+    ("overall", "strict: in scope answered right, out of scope not answered"),
+    ("helpful", "in scope answered right or the right entry suggested"),
+    ("accuracy_at_1", "in scope answered with the right entry"),
+    ("rank_at_1", "right entry ranked first"),
+    ("recall_at_3", "right entry among the first three"),
+    ("confidently_wrong", "in scope answered with a wrong entry"),
+    ("out_of_scope_rejected", "out of scope not answered"),
+)
+
+
+def _print_summary(summary: dict) -> None:
+    typer.echo(
+        f"{'cases':<22} {summary['cases']} ({summary['in_scope']} in scope, "
+        f"{summary['out_of_scope']} out of scope)"
+    )
+    for key, meaning in EVAL_METRICS:
+        typer.echo(f"{key:<22} {summary[key] * 100:6.1f}%   {meaning}")
+
+
 @faq_app.command("eval")
 def faq_eval(
-    cases_file: Path = typer.Argument(
-        ..., help="Tệp TSV: mã_mục<TAB>câu hỏi ('-' = ngoài phạm vi)"
+    cases_file: Path | None = typer.Argument(
+        None, help="Tệp TSV: mã_mục<TAB>câu hỏi ('-' = ngoài phạm vi)"
     ),
     faq_dir: Path | None = FaqDirOption,
+    self_check: bool = typer.Option(
+        False, "--self", help="Tự kiểm tra bằng câu hỏi sinh từ chính FAQ (không cần tệp nhãn)"
+    ),
     show_misses: bool = typer.Option(False, "--show-misses", help="In các câu trả lời sai"),
     as_json: bool = typer.Option(False, "--json", help="In số liệu dạng JSON"),
 ) -> None:
-    """Accuracy of the matcher on labelled cases."""
+    """Accuracy of the matcher on labelled cases, or on cases generated from the FAQ (--self)."""
     from bot.knowledge.evaluation import CasesFormatError, evaluate, read_cases, unknown_ids
 
+    if cases_file is None and not self_check:
+        typer.echo("Cần tệp nhãn (CASES.tsv) hoặc --self.", err=True)
+        raise typer.Exit(2)
     matcher = Matcher(_load_book(faq_dir))
+    if self_check:
+        _faq_self_check(matcher, show_misses, as_json)
+        if cases_file is None:
+            return
     try:
         cases = read_cases(cases_file)
     except (OSError, CasesFormatError) as exc:
@@ -152,16 +182,7 @@ def faq_eval(
     if as_json:
         typer.echo(json.dumps(summary))
     else:
-        typer.echo(f"cases                  {summary['cases']} ({summary['in_scope']} in scope)")
-        for key in (
-            "overall",
-            "accuracy_at_1",
-            "answered_correctly",
-            "confidently_wrong",
-            "out_of_scope_rejected",
-            "answered_or_suggested",
-        ):
-            typer.echo(f"{key:<22} {summary[key] * 100:6.1f}%")
+        _print_summary(summary)
     if show_misses:
         for outcome in report.misses():
             r = outcome.result
@@ -170,6 +191,42 @@ def faq_eval(
                 f"MISS line {outcome.case.line}: expected {outcome.case.expected} got "
                 f"{r.status.value}/{r.entry_id} [{top}] :: {outcome.case.query}"
             )
+
+
+def _faq_self_check(matcher: Matcher, show_misses: bool, as_json: bool) -> None:
+    """Health report from self-supervised cases: figures and the entries confused together."""
+    from bot.knowledge.calibration import self_check
+
+    report = self_check(matcher)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    **report.summary,
+                    "confusions": [
+                        {"entry": a, "ranked_first": b, "count": n} for a, b, n in report.confusions
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    typer.echo(
+        "Tự kiểm tra: mỗi cách hỏi được giấu đi rồi hỏi lại (gõ không dấu, viết tắt, sai chính tả...),"
+    )
+    typer.echo("kèm câu ngoài phạm vi và mục bị giấu hẳn.")
+    _print_summary(report.summary)
+    decision = matcher.decision.report
+    if decision:
+        typer.echo(
+            f"{'answer_threshold':<22} {decision.get('answer_threshold', 0):6.3f}    "
+            f"fitted on {decision.get('cases', 0)} cases"
+        )
+    shown = report.confusions if show_misses else report.confusions[:15]
+    if shown:
+        typer.echo("Các mục hay bị nhầm (mục bị giấu -> mục xếp đầu, số lần):")
+        for a, b, n in shown:
+            typer.echo(f"  {a} -> {b}: {n}")
 
 
 def _engine():

@@ -26,23 +26,39 @@ FILLER_PHRASES = (
 
 TYPO_MIN_LENGTH = 3
 TYPO_CUTOFF = 80.0
+SHORT_WORD = 4  # words this short may be repaired with one wrong letter after the first two
+
+
+def _table(
+    pairs: Iterable[tuple[list[str], list[str]]],
+) -> tuple[dict[tuple[str, ...], list[str]], dict[str, list[int]]]:
+    """Key tokens -> replacement tokens, and first token -> key lengths (longest first)."""
+    table: dict[tuple[str, ...], list[str]] = {}
+    for key, value in pairs:
+        if key and key != value:  # "gi: gì" folds to itself
+            table[tuple(key)] = value
+    sizes: dict[str, list[int]] = {}
+    for key in table:
+        sizes.setdefault(key[0], []).append(len(key))
+    for lengths in sizes.values():
+        lengths.sort(reverse=True)
+    return table, sizes
 
 
 class Analyzer:
     """Turns raw text into folded content tokens, expanding the admin's abbreviations."""
 
-    def __init__(self, synonyms: Mapping[str, str]):
-        self._expansions: dict[tuple[str, ...], list[str]] = {}
-        for key, value in synonyms.items():
-            key_tokens, value_tokens = tuple(tokenize(key)), tokenize(value)
-            if key_tokens and list(key_tokens) != value_tokens:  # "gi: gì" folds to itself
-                self._expansions[key_tokens] = value_tokens
-        # first token -> the key lengths starting with it, longest first
-        self._expansion_sizes: dict[str, list[int]] = {}
-        for key in self._expansions:
-            self._expansion_sizes.setdefault(key[0], []).append(len(key))
-        for sizes in self._expansion_sizes.values():
-            sizes.sort(reverse=True)
+    def __init__(self, synonyms: Mapping[str, str], phrases: Mapping[str, str] | None = None):
+        self._expansions, self._expansion_sizes = _table(
+            (tokenize(key), tokenize(value)) for key, value in synonyms.items()
+        )
+        # Phrases are matched after abbreviations are expanded, on both queries and phrasings,
+        # so "gửi lộn tk" and "gửi lộn tài khoản" both become "chuyển nhầm tài khoản".
+        self._phrases, self._phrase_sizes = _table(
+            (self._expand_with(self._expansions, self._expansion_sizes, tokenize(key)),
+             self._expand_with(self._expansions, self._expansion_sizes, tokenize(value)))
+            for key, value in (phrases or {}).items()
+        )  # fmt: skip
         self._filler_phrases: dict[str, list[tuple[str, ...]]] = {}
         for phrase in sorted((tuple(p.split()) for p in FILLER_PHRASES), key=lambda p: -len(p)):
             self._filler_phrases.setdefault(phrase[0], []).append(phrase)
@@ -55,12 +71,25 @@ class Analyzer:
         """Known tokens (for typo repair) and adjacent pairs (to split "dangky" into "dang ky")."""
         self._vocabulary_set = frozenset(tokens)
         self._vocabulary = sorted(self._vocabulary_set)
+        self._short_words: dict[str, list[str]] = {}
+        for word in self._vocabulary:
+            if 3 <= len(word) <= SHORT_WORD:
+                self._short_words.setdefault(word[:2], []).append(word)
         self._joined_pairs = {a + b: (a, b) for a, b in pairs if len(a + b) >= 5}
         self._typo_cache.clear()
 
     def expand(self, tokens: list[str]) -> list[str]:
-        """Replace abbreviations ("ko", "dc", "cccd") with their folded expansion."""
-        sizes_of = self._expansion_sizes
+        """Replace abbreviations ("ko", "dc", "cccd") with their folded expansion, then phrases
+        ("app cong an") with their canonical wording ("vneid")."""
+        expanded = self._expand_with(self._expansions, self._expansion_sizes, tokens)
+        if not self._phrases:
+            return expanded
+        return self._expand_with(self._phrases, self._phrase_sizes, expanded)
+
+    @staticmethod
+    def _expand_with(
+        table: dict[tuple[str, ...], list[str]], sizes_of: dict[str, list[int]], tokens: list[str]
+    ) -> list[str]:
         if sizes_of.keys().isdisjoint(tokens):  # the common case, checked in C
             return list(tokens)
         starts = [i for i, token in enumerate(tokens) if token in sizes_of]
@@ -72,7 +101,7 @@ class Analyzer:
             out.extend(tokens[done:i])
             done = i + 1
             for size in sizes_of[tokens[i]]:
-                replacement = self._expansions.get(tuple(tokens[i : i + size]))
+                replacement = table.get(tuple(tokens[i : i + size]))
                 if replacement is not None:
                     out.extend(replacement)
                     done = i + size
@@ -83,10 +112,14 @@ class Analyzer:
         return out
 
     def strip_filler(self, tokens: list[str]) -> list[str]:
+        return [tokens[i] for i in self.strip_filler_positions(tokens)]
+
+    def strip_filler_positions(self, tokens: list[str]) -> list[int]:
+        """Positions of the tokens that are not chat filler."""
         phrases_of = self._filler_phrases
         if phrases_of.keys().isdisjoint(tokens) and "minh" not in tokens:
-            return [token for token in tokens if token not in FILLER_TOKENS]
-        out: list[str] = []
+            return [i for i, token in enumerate(tokens) if token not in FILLER_TOKENS]
+        out: list[int] = []
         i = 0
         while i < len(tokens):
             token = tokens[i]
@@ -97,7 +130,7 @@ class Analyzer:
             else:
                 is_pronoun = token == "minh" and (i == 0 or tokens[i - 1] != "chung")
                 if token not in FILLER_TOKENS and not is_pronoun:
-                    out.append(token)
+                    out.append(i)
                 i += 1
         return out
 
@@ -125,10 +158,19 @@ class Analyzer:
             best = process.extractOne(
                 token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
             )
+            if best is None and len(token) <= SHORT_WORD:
+                # one wrong letter in a short word ("mứk" for "mức"): same start, same length
+                same = [w for w in self._short_words.get(token[:2], ()) if len(w) == len(token)]
+                best = process.extractOne(token, same, scorer=fuzz.ratio, score_cutoff=60.0)
             self._typo_cache[token] = best[0] if best else None
             if len(self._typo_cache) > 50_000:
                 self._typo_cache.clear()
         return self._typo_cache[token]
+
+    @property
+    def abbreviations(self) -> dict[tuple[str, ...], list[str]]:
+        """Folded abbreviation -> folded meaning (the synonyms table)."""
+        return self._expansions
 
     def phrasing_tokens(self, text: str) -> list[str]:
         """Tokens of a FAQ phrasing (no typo repair: phrasings define the vocabulary)."""

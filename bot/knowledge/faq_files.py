@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +19,10 @@ SYNONYMS_FILE = "_synonyms.yaml"
 DATA_FILES = (SYNONYMS_FILE, FACTS_FILE)  # not entry files
 CHECKED_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
-MAX_FILE_BYTES = 2_000_000
+# A FAQ file larger than this is refused with a problem naming it (never skipped silently).
+# Override with the environment variable FAQ_MAX_FILE_MB (megabytes, 1 MB = 1,000,000 bytes).
+DEFAULT_MAX_FILE_BYTES = 20_000_000
+MAX_FILE_ENV = "FAQ_MAX_FILE_MB"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # fits 64-byte callback data
 URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s<>\"]*$", re.IGNORECASE)
 # Room for links and the category line appended to the answer when it is sent.
@@ -68,6 +72,9 @@ class FaqBook:
 
     entries: dict[str, FaqEntry] = field(default_factory=dict)
     synonyms: dict[str, str] = field(default_factory=dict)
+    # Phrase-level synonyms from the optional `phrases:` table of _synonyms.yaml:
+    # "app công an" -> "VNeID", "gửi lộn" -> "chuyển nhầm" (applied after abbreviations).
+    phrases: dict[str, str] = field(default_factory=dict)
 
     @property
     def categories(self) -> list[str]:
@@ -164,12 +171,31 @@ def _describe(error: ValidationError) -> list[str]:
     return messages
 
 
-def _read_yaml(path: Path, problems: list[FaqProblem]) -> Any:
+def max_file_bytes() -> int:
+    """The per-file size cap: FAQ_MAX_FILE_MB if set to a positive number, else 20 MB."""
+    value = os.environ.get(MAX_FILE_ENV, "").strip()
+    try:
+        megabytes = float(value) if value else 0.0
+    except ValueError:
+        megabytes = 0.0
+    return int(megabytes * 1_000_000) if megabytes > 0 else DEFAULT_MAX_FILE_BYTES
+
+
+def _read_yaml(path: Path, problems: list[FaqProblem], limit: int | None = None) -> Any:
     """Parsed YAML, or None after recording why it could not be read (empty file included)."""
     name = path.name
+    limit = limit or max_file_bytes()
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            problems.append(FaqProblem(name, None, f"tệp quá lớn (> {MAX_FILE_BYTES} byte)"))
+        size = path.stat().st_size
+        if size > limit:
+            problems.append(
+                FaqProblem(
+                    name,
+                    None,
+                    f"tệp quá lớn ({size:,} byte, giới hạn {limit:,} byte): tách thành nhiều tệp "
+                    f"hoặc tăng giới hạn bằng biến môi trường {MAX_FILE_ENV}",
+                )
+            )
             return None
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
         if data is None:
@@ -186,21 +212,36 @@ def _read_yaml(path: Path, problems: list[FaqProblem]) -> Any:
     return None
 
 
-def _load_synonyms(path: Path, problems: list[FaqProblem]) -> dict[str, str]:
+def _load_synonyms(path: Path, problems: list[FaqProblem]) -> tuple[dict[str, str], dict[str, str]]:
+    """The `synonyms` table (required) and the optional `phrases` table of _synonyms.yaml."""
     data = _read_yaml(path, problems)
     if data is None:
-        return {}
+        return {}, {}
     table = data.get("synonyms") if isinstance(data, dict) else None
     if not isinstance(table, dict):
         problems.append(FaqProblem(path.name, None, "cần khóa 'synonyms' là một bảng từ -> nghĩa"))
-        return {}
-    synonyms: dict[str, str] = {}
+        return {}, {}
+    synonyms = _string_table(path, table, problems, "từ viết tắt và nghĩa phải là chuỗi")
+    phrases_table = data.get("phrases")
+    if phrases_table is None:
+        return synonyms, {}
+    if not isinstance(phrases_table, dict):
+        problems.append(FaqProblem(path.name, None, "'phrases' phải là một bảng cụm từ -> nghĩa"))
+        return synonyms, {}
+    phrases = _string_table(path, phrases_table, problems, "cụm từ và nghĩa phải là chuỗi")
+    return synonyms, phrases
+
+
+def _string_table(
+    path: Path, table: dict, problems: list[FaqProblem], message: str
+) -> dict[str, str]:
+    out: dict[str, str] = {}
     for key, value in table.items():
         if not isinstance(value, str) or not str(key).strip() or not value.strip():
-            problems.append(FaqProblem(path.name, str(key), "từ viết tắt và nghĩa phải là chuỗi"))
+            problems.append(FaqProblem(path.name, str(key), message))
             continue
-        synonyms[str(key).strip().lower()] = value.strip()
-    return synonyms
+        out[str(key).strip().lower()] = value.strip()
+    return out
 
 
 def _load_entries_file(
@@ -269,7 +310,7 @@ def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FaqProblem]]:
         return book, [FaqProblem(str(directory), None, "thư mục FAQ không tồn tại")]
     synonyms_path = directory / SYNONYMS_FILE
     if synonyms_path.exists():
-        book.synonyms = _load_synonyms(synonyms_path, problems)
+        book.synonyms, book.phrases = _load_synonyms(synonyms_path, problems)
     try:
         facts = load_facts(directory / FACTS_FILE)
     except FactsError as exc:

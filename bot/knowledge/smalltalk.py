@@ -57,15 +57,20 @@ def _phrase_index() -> list[tuple[tuple[str, ...], SmalltalkKind]]:
 
 
 _INDEX = _phrase_index()
+_BY_FIRST: dict[str, list[tuple[tuple[str, ...], SmalltalkKind]]] = {}
+for _phrase, _kind in _INDEX:  # longest first within each first token
+    _BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _kind))
 
 
 def split_smalltalk(tokens: list[str]) -> tuple[list[SmalltalkKind], list[str]]:
     """Remove smalltalk phrases from folded tokens; return (kinds found, remaining tokens)."""
     kinds: list[SmalltalkKind] = []
+    if _BY_FIRST.keys().isdisjoint(tokens):
+        return kinds, list(tokens)
     rest: list[str] = []
     i = 0
     while i < len(tokens):
-        for phrase, kind in _INDEX:
+        for phrase, kind in _BY_FIRST.get(tokens[i], ()):
             if tuple(tokens[i : i + len(phrase)]) == phrase:
                 kinds.append(kind)
                 i += len(phrase)

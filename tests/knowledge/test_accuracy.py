@@ -1,22 +1,32 @@
 """Accuracy of the bundled FAQ on the labelled citizen questions, with a margin below the
-measured numbers (README). Thresholds were calibrated on the dev split only; the held-out split
-was written separately and is never used for tuning."""
+measured numbers (README). "Overall" is strict: an in-scope question counts only when answered
+with the right entry, an out-of-scope one only when not answered. The decision is fitted at load
+time on cases generated from the FAQ; its few constants were chosen on the dev split only. The
+held-out splits were written separately and are never used for tuning."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from bot.knowledge.evaluation import evaluate, read_cases
-from bot.knowledge.faq_files import load_faq_strict
+from bot.knowledge.faq_files import FaqBook, load_faq_strict
 from bot.knowledge.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 
-# split: (overall, confidently wrong at most, out-of-scope rejected) floors
+# split: (overall, confidently wrong at most, out-of-scope rejected, helpful) floors
 FLOORS = {
-    "cases_dev.tsv": (0.94, 0.02, 0.88),
-    "cases_heldout.tsv": (0.91, 0.03, 0.87),
+    "cases_dev.tsv": (0.92, 0.015, 0.94, 0.97),
+    "cases_heldout.tsv": (0.86, 0.015, 0.86, 0.96),
+    "cases_heldout_v2.tsv": (0.85, 0.02, 0.90, 0.96),
+}
+# The same questions against the bundled FAQ stripped to its question and one variant per
+# entry (how a busy admin writes a FAQ): the decision must stay careful there.
+POOR_FLOORS = {
+    "cases_dev.tsv": (0.72, 0.035, 0.95, 0.92),
+    "cases_heldout.tsv": (0.66, 0.03, 0.86, 0.91),
 }
 
 
@@ -25,23 +35,49 @@ def matcher() -> Matcher:
     return Matcher(load_faq_strict(ROOT / "faq"))
 
 
+@pytest.fixture(scope="module")
+def poor_matcher(matcher: Matcher) -> Matcher:
+    book = matcher.book
+    return Matcher(
+        FaqBook(
+            {k: dataclasses.replace(e, variants=e.variants[:1]) for k, e in book.entries.items()},
+            book.synonyms,
+            book.phrases,
+        )
+    )
+
+
 @pytest.mark.parametrize("split", sorted(FLOORS))
 def test_accuracy_on_labelled_questions(matcher: Matcher, split: str) -> None:
     cases = read_cases(DATA / split)
     assert len(cases) >= 150
     assert all(c.expected == "-" or c.expected in matcher.book.entries for c in cases)
     report = evaluate(matcher, cases)
-    overall, wrong, rejected = FLOORS[split]
+    overall, wrong, rejected, helpful = FLOORS[split]
     summary = report.summary()
     assert report.overall >= overall, summary
     assert report.confidently_wrong <= wrong, summary
     assert report.out_of_scope_rejected >= rejected, summary
+    assert report.helpful >= helpful, summary
+
+
+@pytest.mark.parametrize("split", sorted(POOR_FLOORS))
+def test_accuracy_with_one_variant_per_entry(poor_matcher: Matcher, split: str) -> None:
+    report = evaluate(poor_matcher, read_cases(DATA / split))
+    overall, wrong, rejected, helpful = POOR_FLOORS[split]
+    summary = report.summary()
+    assert report.overall >= overall, summary
+    assert report.confidently_wrong <= wrong, summary
+    assert report.out_of_scope_rejected >= rejected, summary
+    assert report.helpful >= helpful, summary
 
 
 def test_labelled_questions_are_written_like_citizens_type() -> None:
     import unicodedata
 
-    cases = [c for split in FLOORS for c in read_cases(DATA / split)]
+    cases = [
+        c for split in ("cases_dev.tsv", "cases_heldout.tsv") for c in read_cases(DATA / split)
+    ]
     unaccented = [
         c
         for c in cases

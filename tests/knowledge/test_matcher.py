@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.knowledge.calibration import Decision
 from bot.knowledge.faq_files import load_faq_strict
-from bot.knowledge.matcher import Matcher, MatchStatus, Thresholds
+from bot.knowledge.matcher import Matcher, MatchStatus
 from bot.knowledge.smalltalk import SmalltalkKind
 
 FAQ = """\
@@ -118,11 +119,24 @@ def test_huge_input_is_bounded(matcher: Matcher) -> None:
     assert result.status in (MatchStatus.SUGGEST, MatchStatus.ANSWER, MatchStatus.NONE)
 
 
-def test_thresholds_drive_the_decision(matcher: Matcher) -> None:
-    strict = Matcher(matcher.book, thresholds=Thresholds(answer=0.99, margin=0.5, suggest=0.98))
+def test_the_fitted_decision_drives_the_answer(matcher: Matcher) -> None:
+    decision = matcher.decision
+    strict = Matcher(matcher.book, decision=Decision(
+        answer_weights=decision.answer_weights, top3_weights=decision.top3_weights,
+        answer_threshold=1.01, suggest_threshold=1.01,
+    ))  # fmt: skip
     assert strict.match("lam sao dang ky vneid muc 2").status is MatchStatus.NONE
-    lenient = Matcher(matcher.book, thresholds=Thresholds(answer=0.0, margin=0.0, suggest=0.0))
-    assert lenient.match("vneid").status is MatchStatus.ANSWER
+    lenient = Matcher(matcher.book, decision=Decision(
+        answer_weights=decision.answer_weights, top3_weights=decision.top3_weights,
+        answer_threshold=0.0, suggest_threshold=0.0,
+    ))  # fmt: skip
+    assert lenient.match("mật khẩu").status is MatchStatus.ANSWER
+
+
+def test_calibration_is_deterministic(matcher: Matcher) -> None:
+    again = Matcher(matcher.book)
+    assert again.decision.answer_threshold == matcher.decision.answer_threshold
+    assert list(again.decision.answer_weights) == list(matcher.decision.answer_weights)
 
 
 def test_scores_are_in_unit_range_and_sorted(matcher: Matcher) -> None:
