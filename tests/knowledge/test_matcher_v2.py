@@ -199,7 +199,6 @@ def test_the_prior_matches_the_features() -> None:
         "thời tiết Buôn Ma Thuột ngày mai thế nào",
         "thoi tiet buon ma thuot mai co mua ko",
         "cho xin số điện thoại cửa hàng điện máy ở Buôn Ma Thuột",
-        "tài khoản zalo bị khóa phải làm sao",
         "kết quả xổ số Đắk Lắk hôm nay",
     ],
 )
@@ -207,6 +206,13 @@ def test_a_place_name_or_a_generic_word_does_not_carry_an_answer(
     bundled: Matcher, query: str
 ) -> None:
     assert bundled.match(query).status is not MatchStatus.ANSWER
+
+
+def test_a_generic_word_does_not_pull_a_question_to_the_wrong_entry(bundled: Matcher) -> None:
+    # "tài khoản" + "khóa" once carried a locked Zalo account to VNeID's password entry; the FAQ
+    # now has an entry for locked Zalo accounts, and that is the only acceptable answer.
+    result = bundled.match("tài khoản zalo bị khóa phải làm sao")
+    assert result.status is not MatchStatus.ANSWER or result.entry_id.startswith("mxh-zalo")
 
 
 @pytest.mark.parametrize(
