@@ -28,6 +28,25 @@ FaqDirOption = typer.Option(None, "--faq-dir", help="Thư mục FAQ (mặc đị
 TodayOption = typer.Option(None, "--today", help="Ngày tham chiếu YYYY-MM-DD (mặc định hôm nay)")
 
 
+def _print_table(
+    title: str, columns: list[str], rows: list[list[str]], empty: str | None = None
+) -> None:
+    """A rich table on stdout; wide enough when piped that no row wraps."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if not rows and empty is not None:
+        typer.echo(empty)
+        return
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    console.print(table)
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -36,12 +55,12 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _load_book(faq_dir: Path | None, *, strict: bool = False) -> FaqBook:
+def _load_book(faq_dir: Path | None) -> FaqBook:
     directory = faq_dir or _settings().faq_dir
     book, problems = load_faq_dir(directory)
     for problem in problems:
         typer.echo(f"cảnh báo: {problem}", err=True)
-    if not book.entries or (strict and problems):
+    if not book.entries:
         typer.echo(f"Không nạp được FAQ từ {directory}.", err=True)
         raise typer.Exit(1)
     return book
@@ -275,11 +294,19 @@ def report_unanswered(
     if not groups:
         typer.echo("Không có câu hỏi nào chưa được trả lời.")
         return
-    for number, group in enumerate(groups[:limit], start=1):
-        last = group.last_asked.strftime("%Y-%m-%d %H:%M")
-        typer.echo(f"{number:>3}. [{group.count} lần, gần nhất {last} UTC] {group.representative}")
-        for example in group.examples[1:]:
-            typer.echo(f"       ~ {example}")
+    _print_table(
+        "Câu hỏi chưa trả lời được",
+        ["#", "Số lần", "Gần nhất (UTC)", "Câu hỏi (và cách hỏi khác)"],
+        [
+            [
+                str(number),
+                str(group.count),
+                group.last_asked.strftime("%Y-%m-%d %H:%M"),
+                "\n".join([group.representative, *(f"~ {e}" for e in group.examples[1:])]),
+            ]
+            for number, group in enumerate(groups[:limit], start=1)
+        ],
+    )
 
 
 @broadcast_app.command("create")
@@ -326,14 +353,37 @@ def broadcast_status(campaign_id: int | None = typer.Argument(None, help="Số c
             typer.echo(f"Không có chiến dịch #{campaign_id}.", err=True)
             raise typer.Exit(1)
         reports = [report]
-    if not reports:
-        typer.echo("Chưa có chiến dịch nào.")
-    for r in reports:
-        typer.echo(
-            f"#{r.campaign_id} {r.kind}/{r.topic} {r.status}: gửi {r.sent}/{r.total}, "
-            f"không liên lạc được {r.unreachable}, lỗi {r.failed}, bỏ qua {r.skipped}, "
-            f"hủy {r.cancelled}, còn chờ {r.pending}, {r.duration.total_seconds():.1f} s"
-        )
+    _print_table(
+        "Chiến dịch",
+        [
+            "#",
+            "Loại/chủ đề",
+            "Trạng thái",
+            "Đã gửi",
+            "Không tới",
+            "Lỗi",
+            "Bỏ qua",
+            "Hủy",
+            "Chờ",
+            "Giây",
+        ],
+        [
+            [
+                str(r.campaign_id),
+                f"{r.kind}/{r.topic}",
+                r.status,
+                f"{r.sent}/{r.total}",
+                str(r.unreachable),
+                str(r.failed),
+                str(r.skipped),
+                str(r.cancelled),
+                str(r.pending),
+                f"{r.duration.total_seconds():.1f}",
+            ]
+            for r in reports
+        ],
+        empty="Chưa có chiến dịch nào.",
+    )
 
 
 def _facts() -> dict[str, str]:
@@ -374,7 +424,7 @@ def schedules_list(
     """Each notice's next fire times in the bot's time zone."""
     from datetime import UTC, datetime
 
-    from bot.schedule import check_schedules, describe_next_fires, format_next_fires
+    from bot.schedule import check_schedules, describe_next_fires, fire_times_text
 
     settings = _settings()
     directory = directory or settings.schedules_dir
@@ -382,9 +432,12 @@ def schedules_list(
     for problem in check_schedules(directory, facts):
         typer.echo(f"LỖI {problem}", err=True)
     rows = describe_next_fires(directory, datetime.now(UTC), settings.zone, count, facts)
-    typer.echo(f"Giờ theo {settings.tz}:")
-    for line in format_next_fires(rows):
-        typer.echo(line)
+    _print_table(
+        f"Lần gửi tới (giờ {settings.tz})",
+        ["Thông báo", "Chủ đề", "Loại", "Lần gửi tới"],
+        [[r.notice_id, r.topic, r.label, fire_times_text(r)] for r in rows],
+        empty="(không có thông báo nào)",
+    )
 
 
 @app.command()

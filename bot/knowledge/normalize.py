@@ -10,12 +10,6 @@ _TOKEN_RE = re.compile(r"[0-9a-z]+")
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 
 
-def nfc_lower(text: str) -> str:
-    """NFC-normalised, lower-cased text with collapsed whitespace; keeps diacritics."""
-    text = unicodedata.normalize("NFC", text or "")
-    return " ".join(text.lower().split())
-
-
 def fold_diacritics(text: str) -> str:
     """Strip Vietnamese diacritics: 'Đăng ký' -> 'Dang ky' (đ/Đ become d/D)."""
     decomposed = unicodedata.normalize("NFD", text or "")

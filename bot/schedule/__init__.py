@@ -8,7 +8,7 @@ from bot.schedule.timing import (
     FireInstant,
     NextFires,
     describe_next_fires,
-    format_next_fires,
+    fire_times_text,
     next_fire_times,
 )
 
@@ -22,7 +22,7 @@ __all__ = [
     "check_schedules",
     "describe_next_fires",
     "fire_notice",
-    "format_next_fires",
+    "fire_times_text",
     "load_schedules",
     "next_fire_times",
     "notice_text",

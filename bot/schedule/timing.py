@@ -187,21 +187,7 @@ def _local(moment: datetime) -> str:
     return moment.isoformat(sep=" ", timespec="minutes")
 
 
-def format_next_fires(rows: Iterable[NextFires]) -> list[str]:
-    """Plain-text table lines for the CLI."""
-    rows = list(rows)
-    if not rows:
-        return ["(không có thông báo nào)"]
-    width_id = max(len(r.notice_id) for r in rows)
-    width_topic = max(len(r.topic) for r in rows)
-    width_kind = max(len(r.label) for r in rows)
-    lines = []
-    for row in rows:
-        times = ", ".join(_local(t) for t in row.times) or (
-            "(không còn lần nào)" if row.enabled else "(đang tắt: enabled: false)"
-        )
-        lines.append(
-            f"{row.notice_id:<{width_id}}  {row.topic:<{width_topic}}  "
-            f"{row.label:<{width_kind}}  {times}"
-        )
-    return lines
+def fire_times_text(row: NextFires) -> str:
+    """The next fire times of a row, local, or why there are none."""
+    times = ", ".join(_local(t) for t in row.times)
+    return times or ("(không còn lần nào)" if row.enabled else "(đang tắt: enabled: false)")

@@ -9,11 +9,6 @@ TOPIC_NAMES = {
     Topic.EVENTS: "Sự kiện",
     Topic.PROMOTIONS: "Khuyến mãi",
 }
-TOPIC_WORD = {
-    Topic.ANNOUNCEMENTS: "thongbao",
-    Topic.EVENTS: "sukien",
-    Topic.PROMOTIONS: "khuyenmai",
-}
 
 WELCOME = (
     "Xin chào <b>{name}</b>! 👋\n"
