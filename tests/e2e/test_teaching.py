@@ -12,7 +12,7 @@ from telegram_standin import BotApiStandin
 
 ADMIN = 900
 CITIZEN = 4321
-QUESTION = "cho hỏi muốn lập tài khoản trên cổng nhà nước thì sao"
+QUESTION = "muốn làm giấy tờ online trên trang nhà nước thì vào đâu"
 COMMENT = "# Tệp do cán bộ biên tập, giữ nguyên chú thích này\n"
 
 
