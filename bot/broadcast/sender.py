@@ -21,18 +21,18 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.broadcast import claims, outcomes, results
 from bot.broadcast import promotion_rules as rules
 from bot.broadcast.claims import ClaimedDelivery
+from bot.broadcast.content import Content, send_content
 from bot.broadcast.outbox import CampaignReport, campaign_report, finish_campaigns
 from bot.broadcast.pacing import Pacer
 from bot.config import Settings
 from bot.db import is_sqlite
-from bot.models import Campaign, DeliveryStatus, Topic, utc_now
+from bot.models import Campaign, CampaignExtra, DeliveryStatus, Topic, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,12 @@ class CampaignInfo:
     topic: str
     text: str
     expires_at: datetime | None
+    media: str | None = None
+    urgent: bool = False
+
+    @property
+    def content(self) -> Content:
+        return Content.from_storage(self.text, self.media)
 
     @property
     def is_promotion(self) -> bool:
@@ -122,6 +128,7 @@ class OutboxSender:
         self._progress_at: dict[int, float] = {}  # when on_progress last ran, per campaign
         self._progress_tasks: dict[int, asyncio.Task] = {}
         self._next_recovery = 0.0
+        self._preempt = False
 
     # -- public -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -145,8 +152,14 @@ class OutboxSender:
         except Exception:
             log.exception("outbox sender %s failed", self.worker_id)
 
-    def wake(self) -> None:
-        """New work was queued: look for it now instead of at the next poll."""
+    def wake(self, urgent: bool = False) -> None:
+        """New work was queued: look for it now instead of at the next poll.
+
+        `urgent`: an urgent campaign was queued; rows claimed but not started yet are given
+        back so the urgent rows are claimed first (preemption).
+        """
+        if urgent:
+            self._preempt = True
         self._changed.set()
 
     async def run_until_idle(self, max_wait: float = 60.0) -> None:
@@ -279,11 +292,18 @@ class OutboxSender:
     def _load_campaign(self, campaign_id: int) -> CampaignInfo:
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(Campaign.id, Campaign.topic, Campaign.text, Campaign.expires_at).where(
-                    Campaign.id == campaign_id
+                select(
+                    Campaign.id,
+                    Campaign.topic,
+                    Campaign.text,
+                    Campaign.expires_at,
+                    CampaignExtra.media,
+                    CampaignExtra.urgent,
                 )
+                .outerjoin(CampaignExtra, CampaignExtra.campaign_id == Campaign.id)
+                .where(Campaign.id == campaign_id)
             ).one()
-        return CampaignInfo(*row)
+        return CampaignInfo(*row[:5], urgent=bool(row[5]))
 
     async def _campaign_allows(self, campaign: CampaignInfo) -> bool:
         """Expiry for every campaign; quiet hours for promotions. Acts on all its rows at once."""
@@ -347,7 +367,7 @@ class OutboxSender:
             self._changed.set()
 
     async def _send(self, row: ClaimedDelivery, campaign: CampaignInfo) -> None:
-        text, markup = campaign.text, None
+        content, markup = campaign.content, None
         if campaign.is_promotion:
             decision = await self._db(self._chat_decision, row)
             if isinstance(decision, rules.Skip):
@@ -360,7 +380,8 @@ class OutboxSender:
                 )
                 self._touched.add(campaign.id)
                 return
-            text, markup = rules.with_ad_prefix(text), opt_out_keyboard()
+            content = content.with_text(rules.with_ad_prefix(content.text))
+            markup = None if content.is_album else opt_out_keyboard()
         await self.pacer.wait_unpaused()  # no row sits in `sending` through a long 429 pause
         started = await self._db(
             results.start_sending, self.engine, row.id, worker_id=self.worker_id, now=self.clock()
@@ -370,12 +391,8 @@ class OutboxSender:
         self._touched.add(campaign.id)
         await self.pacer.take()  # last, so the request leaves on the beat of the token bucket
         try:
-            message = await self.bot.send_message(
-                chat_id=row.chat_id,
-                text=text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=markup,
+            message_ids = await send_content(
+                self.bot, row.chat_id, content, reply_markup=markup, paid=self._paid(campaign)
             )
         except TelegramError as error:
             await self._failed(row, campaign, error)
@@ -387,8 +404,12 @@ class OutboxSender:
             raise
         self._network_failures = 0
         await self._db(
-            results.mark_sent, self.engine, row.id, message_id=message.message_id, now=self.clock()
+            results.mark_sent, self.engine, row.id, message_ids=message_ids, now=self.clock()
         )
+
+    def _paid(self, campaign: CampaignInfo) -> bool:
+        """Urgent campaigns may use allow_paid_broadcast when PAID_BROADCAST is on."""
+        return campaign.urgent and getattr(self.settings, "paid_broadcast", False)
 
     async def _failed(
         self, row: ClaimedDelivery, campaign: CampaignInfo, error: TelegramError

@@ -1,0 +1,102 @@
+"""Every Vietnamese text officials and admins see from broadcasts, recall, areas and roles.
+
+Citizens' texts about areas (/diaphuong) are here too, at the end: they belong to the same
+feature. Code and comments stay English; only what people read is Vietnamese.
+"""
+
+from __future__ import annotations
+
+from bot.telegram_html import escape
+
+USAGE = (
+    "Cách gửi thông báo:\n"
+    "<code>/broadcast Nội dung</code> (mặc định chủ đề thông báo)\n"
+    "<code>/broadcast #sukien Nội dung</code> hoặc <code>#khuyenmai</code>\n"
+    "<code>/broadcast #khancap Nội dung</code>: tin khẩn cấp, gửi trước mọi tin khác, "
+    "kể cả giờ nghỉ đêm\n"
+    "<code>/broadcast #tenxa Nội dung</code>: chỉ gửi cho người dân xã/phường đó\n"
+    "hoặc trả lời (reply) một tin nhắn, ảnh, video, tệp hay album bằng "
+    "<code>/broadcast [#chủđề]</code>; chữ gõ kèm lệnh sẽ thay chú thích.\n"
+    "Được dùng HTML của Telegram: &lt;b&gt;, &lt;i&gt;, &lt;a href=...&gt;..."
+)
+BAD_TAG = "Chủ đề không hợp lệ: {tag} không phải chủ đề hay xã/phường nào.\n"
+PROBLEMS = "❌ Chưa gửi được, nội dung có lỗi:\n{reasons}"
+CAPTION_PROBLEMS = "❌ Chưa gửi được, chú thích có lỗi (tối đa 1.024 ký tự):\n{reasons}"
+TELEGRAM_REFUSED = "❌ Telegram từ chối nội dung: {error}"
+URGENT_NO_PROMOTION = "❌ Tin khẩn cấp (#khancap) không dùng cho khuyến mãi."
+ALBUM_NO_PROMOTION = "❌ Khuyến mãi không gửi được dạng album; hãy gửi từng ảnh."
+ALBUM_UNKNOWN = (
+    "❌ Mình chưa thấy đủ các ảnh/tệp của album này. Hãy gửi lại album rồi trả lời nó bằng "
+    "<code>/broadcast</code>."
+)
+MEDIA_UNSUPPORTED = (
+    "❌ Loại tin này chưa gửi được. Dùng chữ, ảnh, video, tệp (PDF…), ảnh động hoặc album."
+)
+AREA_OUT_OF_SCOPE = "❌ Bạn chỉ được gửi cho: {areas}."
+PREVIEW_FOOTER = (
+    "👆 Bản xem trước, đúng như người dân sẽ nhận.\n"
+    "Chủ đề: <b>{topic}</b> · Người nhận: <b>{count}</b>{scope}{urgent}"
+)
+PREVIEW_SCOPE = " · Địa bàn: <b>{areas}</b>"
+PREVIEW_URGENT = "\n🚨 <b>Tin khẩn cấp</b>: gửi trước mọi chiến dịch khác, cả trong giờ nghỉ đêm."
+BUTTON_SEND = "✅ Gửi ngay"
+BUTTON_LATER = "🕗 Hẹn giờ"
+BUTTON_DROP = "❌ Hủy"
+DRAFT_GONE = "Bản nháp này đã được xử lý hoặc đã hết hạn."
+NOT_YOUR_DRAFT = "Chỉ người soạn hoặc quản trị viên mới gửi được bản nháp này."
+DROPPED = "Đã hủy, không gửi."
+DROPPED_SHORT = "Đã hủy."
+QUEUEING = "Đang đưa vào hàng đợi…"
+QUEUED = "⏳ Chiến dịch #{id}: đã xếp hàng {total} người nhận…\nHủy: /huy {id}"
+TOPIC_URGENT = "khẩn cấp"
+
+
+def progress_text(campaign_id: int, done: int, total: int, sent: int) -> str:
+    return (
+        f"📤 Chiến dịch #{campaign_id}: đã xử lý {done}/{total} "
+        f"(đã gửi {sent})…\nHủy: /huy {campaign_id}"
+    )
+
+
+def final_lines(
+    *,
+    campaign_id: int,
+    topic: str,
+    cancelled: bool,
+    sent: int,
+    total: int,
+    unreachable: int,
+    failed: int,
+    skipped: int,
+    not_sent: int,
+    seconds: int,
+) -> list[str]:
+    lines = [
+        f"🛑 Chiến dịch #{campaign_id} đã dừng"
+        if cancelled
+        else f"✅ Chiến dịch #{campaign_id} ({escape(topic)}) đã xong",
+        f"Gửi thành công: {sent}/{total}",
+        f"Không liên lạc được (chặn bot, đã xóa tài khoản): {unreachable}",
+        f"Lỗi: {failed}",
+    ]
+    if skipped:
+        lines.append(f"Bỏ qua (đã hủy nhận, giới hạn khuyến mãi, hết hạn): {skipped}")
+    if not_sent:
+        lines.append(f"Đã hủy trước khi gửi: {not_sent}")
+    lines.append(f"Thời gian: {seconds // 60} phút {seconds % 60} giây")
+    return lines
+
+
+CANCEL_USAGE = "Cách dùng: <code>/huy 12</code> (số chiến dịch)."
+CANCELLED = "🛑 Đã hủy phần chưa gửi của chiến dịch #{id}."
+CANCELLED_SCHEDULED = "🛑 Đã hủy lịch gửi chiến dịch #{id}."
+NOT_RUNNING = "Không có chiến dịch #{id} đang gửi hay đang hẹn giờ."
+NO_CAMPAIGNS = "Chưa có chiến dịch nào."
+RECENT_TITLE = "<b>Các chiến dịch gần đây</b> (giờ {zone})"
+STATUS_NAMES = {
+    "queued": "chờ gửi",
+    "sending": "đang gửi",
+    "done": "xong",
+    "cancelled": "đã hủy",
+    "scheduled": "hẹn giờ",
+}
