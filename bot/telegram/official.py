@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardMarkup, Message, MessageEntity, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -28,13 +28,14 @@ from bot.broadcast import CampaignReport, cancel_campaign, recent_campaigns
 from bot.broadcast import drafts as store
 from bot.broadcast.audience import recipients
 from bot.broadcast.content import Content, MediaItem, media_of, send_content
+from bot.broadcast.outcomes import retry_after_seconds
 from bot.broadcast.promotion_rules import with_ad_prefix
 from bot.broadcast.sender import opt_out_keyboard
 from bot.clock import to_local
 from bot.models import Topic
 from bot.replies import Button, Reply
 from bot.telegram import texts
-from bot.telegram.messaging import keyboard, send_reply
+from bot.telegram.messaging import MAX_REPLY_WAIT_SECONDS, keyboard, send_reply
 from bot.telegram.services import Services, services_of
 from bot.telegram_html import escape
 from bot.texts import officials as t
@@ -142,16 +143,28 @@ def citizen_content(topic: Topic, content: Content) -> Content:
 
 
 # -- albums --------------------------------------------------------------------------------
-async def remember_album_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Officials' album items, so a /broadcast reply to one of them can send the whole album.
+async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo, video, document or audio: an official is preparing a broadcast; a citizen
+    gets the usual answer to a non-text message.
 
-    Telegram delivers an album as separate messages sharing a media_group_id; only this
+    The bot stays silent to officials here, so the preview that follows is not held back by
+    Telegram's per-chat limit. Album items are remembered, so a /broadcast reply to one of
+    them sends the whole album.
+    """
+    if not _is_official(services_of(context), update):
+        from bot.telegram import citizen
+
+        await citizen.on_other_message(update, context)
+        return
+    remember_album_item(update, context)
+
+
+def remember_album_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram delivers an album as separate messages sharing a media_group_id; only this
     process's memory holds them (see README: an album is captured by the replica receiving it).
     """
     message = update.effective_message
     if message is None or message.media_group_id is None:
-        return
-    if not _is_official(services_of(context), update):
         return
     item = media_of(message)
     if item is None:
@@ -238,13 +251,19 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         )
     )
     try:
-        await send_content(context.bot, chat_id, final, reply_markup=citizen_markup(topic, final))
+        await _send_waiting_out_flood(
+            lambda: send_content(
+                context.bot, chat_id, final, reply_markup=citizen_markup(topic, final)
+            )
+        )
     except BadRequest as error:  # Telegram is the final judge of its own markup
         await asyncio.to_thread(
             store.discard_draft, services.engine, draft.id, now=services.clock()
         )
         await _say(context.bot, chat_id, t.TELEGRAM_REFUSED.format(error=escape(error.message)))
         return
+    # Two messages in a row to one chat: keep Telegram's per-chat pace (about 1 per second).
+    await asyncio.sleep(services.settings.per_chat_interval_seconds)
     await send_reply(context.bot, chat_id, preview_reply(draft, count))
 
 
@@ -426,16 +445,27 @@ async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _say(context.bot, update.effective_chat.id, "\n".join(lines))
 
 
+async def _send_waiting_out_flood(send: Callable[[], Awaitable[object]]) -> object:
+    """A reply to an official: a short per-chat flood wait is waited out once."""
+    try:
+        return await send()
+    except RetryAfter as error:
+        delay = retry_after_seconds(error)
+        if delay > MAX_REPLY_WAIT_SECONDS:
+            raise
+        await asyncio.sleep(delay)
+        return await send()
+
+
 async def _say(bot: Bot, chat_id: int, html: str) -> None:
     await send_reply(bot, chat_id, Reply(html))
 
 
 def register(application: Application) -> None:
-    album_items = filters.ChatType.PRIVATE & (
-        filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO
+    media = filters.ChatType.PRIVATE & (
+        filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO | filters.ANIMATION
     )
-    # Its own group: recording an album item never keeps other handlers from answering.
-    application.add_handler(MessageHandler(album_items, remember_album_item), group=-5)
+    application.add_handler(MessageHandler(media, on_media))
     application.add_handler(CommandHandler(["broadcast", "guitin"], broadcast_command))
     application.add_handler(CommandHandler(["huy", "cancel"], cancel_command))
     application.add_handler(CommandHandler(["broadcasts", "chiendich"], list_command))
