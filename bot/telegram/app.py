@@ -22,7 +22,7 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.knowledge.store import FaqStore
 from bot.replies import Reply
-from bot.telegram import admin, background, citizen, official, texts
+from bot.telegram import admin, background, citizen, official, official_actions, texts
 from bot.telegram.flood import FloodGuard
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import SERVICES_KEY, Services
@@ -52,6 +52,7 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler(["xoadulieu", "deletedata"], citizen.delete_command))
     add(CommandHandler("thongke", admin.stats_command))
     official.register(application)
+    official_actions.register(application)
     add(CallbackQueryHandler(citizen.on_callback))
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, citizen.on_text))
     add(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
@@ -105,7 +106,7 @@ async def _post_init(application: Application) -> None:
 
 async def _post_shutdown(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
-    await background.stop(services)
+    await background.stop(services, application)
     for task in services.background:
         task.cancel()
     await asyncio.gather(*services.background, return_exceptions=True)

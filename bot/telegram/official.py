@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -59,7 +60,7 @@ def callback(action: str, campaign_id: int) -> str:
     return f"bc:{action}:{campaign_id}"
 
 
-def _html_of(message: Message) -> str:
+def html_of(message: Message) -> str:
     """Formatting made with Telegram's editor becomes HTML; otherwise the text is taken as typed HTML."""
     entities = message.entities or message.caption_entities or ()
     if any(e.type in FORMATTING for e in entities):
@@ -80,7 +81,7 @@ class Parsed:
 
 def parse_command(message: Message, known_areas: Callable[[str], str | None]) -> Parsed:
     """Leading #tags: a topic word, #khancap, or an area; the rest is the body."""
-    raw = _html_of(message)
+    raw = html_of(message)
     parts = raw.split(maxsplit=1)
     body = parts[1] if len(parts) > 1 else ""
     topic, urgent, areas = Topic.ANNOUNCEMENTS, False, []
@@ -172,7 +173,7 @@ def remember_album_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     albums: dict = context.bot_data.setdefault(ALBUMS_KEY, {})
     key = (message.chat_id, message.media_group_id)
     group = albums.pop(key, {})
-    group[message.message_id] = (item, _html_of(message))
+    group[message.message_id] = (item, html_of(message))
     albums[key] = group  # most recent last
     while len(albums) > MAX_ALBUMS:
         albums.pop(next(iter(albums)))
@@ -180,7 +181,7 @@ def remember_album_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 def _album_of(context: ContextTypes.DEFAULT_TYPE, message: Message) -> list[tuple[MediaItem, str]]:
     group = context.bot_data.get(ALBUMS_KEY, {}).get((message.chat_id, message.media_group_id), {})
-    own = {message.message_id: (media_of(message), _html_of(message))} if media_of(message) else {}
+    own = {message.message_id: (media_of(message), html_of(message))} if media_of(message) else {}
     merged = {**group, **own}
     return [merged[key] for key in sorted(merged)]
 
@@ -193,7 +194,7 @@ def content_of(context: ContextTypes.DEFAULT_TYPE, message: Message, body: str) 
     item = media_of(replied)
     if item is None:
         if replied.text:
-            return Content(text=body or _html_of(replied))
+            return Content(text=body or html_of(replied))
         return t.MEDIA_UNSUPPORTED
     if replied.media_group_id is not None:
         album = _album_of(context, replied)
@@ -202,7 +203,7 @@ def content_of(context: ContextTypes.DEFAULT_TYPE, message: Message, body: str) 
         captions = [caption for _, caption in album if caption.strip()]
         caption = body or (captions[0] if captions else "")
         return Content(text=caption, kind="album", items=tuple(i for i, _ in album[:10]))
-    return Content(text=body or _html_of(replied), kind=item.type, items=(item,))
+    return Content(text=body or html_of(replied), kind=item.type, items=(item,))
 
 
 # -- /broadcast ----------------------------------------------------------------------------
@@ -348,11 +349,20 @@ async def send_draft_now(
         log.warning("campaign %s: progress message not edited: %s", draft.id, error.message)
 
 
+SCHEDULE_PROMPT_RE = re.compile(r"^🕗 Giờ gửi cho bản nháp #(\d+)")
+
+
 async def ask_for_time(
     update: Update, context: ContextTypes.DEFAULT_TYPE, draft: store.Draft
 ) -> None:
     """Filled in by the scheduling step; until then "Hẹn giờ" says it is not available."""
     await update.callback_query.answer(t.DRAFT_GONE, show_alert=True)
+
+
+async def on_time_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: int, typed: str
+) -> None:
+    """The official answered the "Hẹn giờ" prompt with a time."""
 
 
 # -- progress and reports ------------------------------------------------------------------

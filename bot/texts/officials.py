@@ -100,3 +100,54 @@ STATUS_NAMES = {
     "cancelled": "đã hủy",
     "scheduled": "hẹn giờ",
 }
+
+# -- recall and edit -----------------------------------------------------------------------
+BUTTON_RECALL = "🗑 Thu hồi"
+BUTTON_EDIT = "✏️ Sửa"
+BUTTON_CONFIRM_RECALL = "✅ Xác nhận thu hồi"
+BUTTON_CONFIRM_EDIT = "✅ Xác nhận sửa"
+BUTTON_KEEP = "Không"
+RECALL_USAGE = "Cách dùng: <code>/thuhoi 12</code> (số chiến dịch)."
+EDIT_USAGE = (
+    "Cách dùng: <code>/sua 12 Nội dung mới</code>, hoặc bấm «Sửa» dưới báo cáo chiến dịch "
+    "rồi trả lời tin nhắn của mình bằng nội dung mới."
+)
+NO_SUCH_CAMPAIGN = "Không có chiến dịch #{id}."
+NOT_YOURS = "Chỉ người gửi chiến dịch hoặc quản trị viên mới thu hồi/sửa được."
+STILL_SENDING = (
+    "Chiến dịch #{id} chưa gửi xong. Dùng <code>/huy {id}</code> để dừng, đợi báo cáo, rồi thu hồi."
+)
+ALREADY_RECALLED = "Chiến dịch #{id} đã được thu hồi rồi."
+RECALL_CONFIRM = (
+    "🗑 Thu hồi chiến dịch #{id}: xóa <b>{count}</b> tin đã gửi khỏi máy người dân?\n"
+    "Tin gửi quá 48 giờ Telegram không cho xóa."
+)
+RECALL_STARTED = "🗑 Đang thu hồi chiến dịch #{id} ({count} tin)…"
+EDIT_PROMPT = "✏️ Nội dung mới cho chiến dịch #{id}: trả lời (reply) tin này bằng nội dung mới."
+EDIT_CONFIRM = (
+    "👆 Nội dung mới, đúng như người dân sẽ thấy. Sửa <b>{count}</b> tin đã gửi của "
+    "chiến dịch #{id}?"
+)
+EDIT_STARTED = "✏️ Đang sửa {count} tin của chiến dịch #{id}…"
+KEPT = "Đã giữ nguyên."
+ACTION_GONE = "Yêu cầu này đã được xử lý."
+CONFIRMING = "Đang thực hiện…"
+
+
+def recall_done_text(campaign_id: int, done: int, too_old: int, gone: int, failed: int) -> str:
+    lines = [
+        f"🗑 Đã thu hồi chiến dịch #{campaign_id}: xóa {done} tin.",
+        f"Không xóa được: {too_old + gone + failed}",
+        f"• quá 48 giờ: {too_old}",
+        f"• người dân đã xóa hoặc chặn bot: {gone}",
+    ]
+    if failed:
+        lines.append(f"• lỗi khác: {failed}")
+    return "\n".join(lines)
+
+
+def edit_done_text(campaign_id: int, done: int, too_old: int, gone: int, failed: int) -> str:
+    return (
+        f"✏️ Đã sửa chiến dịch #{campaign_id}: {done} tin.\n"
+        f"Không sửa được (đã bị xóa, bị chặn, lỗi): {too_old + gone + failed}"
+    )

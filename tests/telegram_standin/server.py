@@ -768,6 +768,14 @@ class BotApiStandin:
         chat.messages[message_id] = edited
         return self.push_update("edited_message", edited)
 
+    def user_deletes(self, chat_id: int, message_id: int) -> None:
+        """The user deletes a message in their chat (no update is sent to the bot)."""
+        chat = self._chat(chat_id)
+        chat.deleted.add(message_id)
+        for record in self._sent:
+            if record["chat_id"] == chat_id and record["message_id"] == message_id:
+                record["deleted"] = True
+
     def _push_content(self, chat_id: int, content: dict, kwargs: dict) -> dict:
         message = self._incoming_message(chat_id, content, **kwargs)
         return self.push_update("message", message)
