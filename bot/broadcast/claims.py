@@ -140,6 +140,20 @@ def release_claims(engine: Engine, *, worker_id: str) -> int:
         ).rowcount
 
 
+def release_rows(engine: Engine, *, worker_id: str, ids: list[int]) -> int:
+    """Give back some pending rows this worker claimed (an urgent campaign goes first)."""
+    with engine.begin() as connection:
+        return connection.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.status == PENDING,
+                Delivery.claimed_by == worker_id,
+            )
+            .values(claimed_by=None, claimed_at=None)
+        ).rowcount
+
+
 def next_due(engine: Engine, *, now: datetime, lease: timedelta) -> datetime | None:
     """When the earliest row this worker could claim becomes due; None if there is none."""
     with engine.connect() as connection:

@@ -104,21 +104,27 @@ class OutboxSender:
         self.on_campaign_done = on_campaign_done
         self.on_progress = on_progress
         self.progress_interval = progress_interval
-        self.batch_size = batch_size
-        self.max_in_flight = max_in_flight
         self.lease = timedelta(seconds=lease_seconds)
         self.retry_base_seconds = retry_base_seconds
         self.idle_poll_seconds = idle_poll_seconds
         # SQLite runs one sender: whatever a previous run left behind is ours to clean up.
         self.single_sender = is_sqlite(engine) if single_sender is None else single_sender
         self.pacer = Pacer(settings.broadcast_rate_per_second, settings.per_chat_interval_seconds)
+        # Urgent campaigns with PAID_BROADCAST: their own token bucket and a wider window; the
+        # per-chat gap stays in `pacer`. Ordinary rows keep at most `max_in_flight` open.
+        self.paid = bool(getattr(settings, "paid_broadcast", False))
+        window = settings.paid_in_flight if self.paid else max_in_flight
+        self.paid_pacer = Pacer(getattr(settings, "paid_broadcast_rate", 1.0), 0.0)
+        self.max_in_flight = max(max_in_flight, window)
+        self.batch_size = max(batch_size, window)  # enough claimed rows to fill the window
 
         self._queue: deque[ClaimedDelivery] = deque()
         self._campaigns: dict[int, CampaignInfo] = {}
         self._touched: set[int] = set()
         self._lanes: set[asyncio.Task] = set()
         self._callbacks: set[asyncio.Task] = set()
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._slots = asyncio.Semaphore(self.max_in_flight)  # every request
+        self._free_slots = asyncio.Semaphore(max_in_flight)  # requests not paid for
         self._changed = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -212,6 +218,8 @@ class OutboxSender:
             )
             self._recovered = True
         await self._housekeeping()
+        if self._preempt:
+            await self._give_way()
         row = self._pick_ready()
         if row is None and len(self._queue) < self.batch_size:
             await self._claim()
@@ -219,13 +227,16 @@ class OutboxSender:
         if row is not None:
             campaign = await self._campaign(row.campaign_id)
             if await self._campaign_allows(campaign):
+                paid = self._paid(campaign)
+                if not paid:
+                    await self._free_slots.acquire()
                 await self._slots.acquire()
                 if self._stopping:
-                    self._slots.release()
+                    self._release(paid)
                     self._queue.appendleft(row)
                     return True
                 self.pacer.chat_started(row.chat_id)
-                lane = asyncio.create_task(self._deliver(row, campaign))
+                lane = asyncio.create_task(self._deliver(row, campaign, paid))
                 self._lanes.add(lane)
                 lane.add_done_callback(self._lanes.discard)
             return False
@@ -242,6 +253,21 @@ class OutboxSender:
             poll = self.idle_poll_seconds
             await self._nap(poll if delay is None else max(min(delay, poll), 0.05))
         return False
+
+    def _release(self, paid: bool) -> None:
+        self._slots.release()
+        if not paid:
+            self._free_slots.release()
+
+    async def _give_way(self) -> None:
+        """An urgent campaign was queued: hand back the ordinary rows claimed but not started,
+        so the next claim takes the urgent rows first. Running campaigns resume after it."""
+        self._preempt = False
+        ordinary = [row.id for row in self._queue if row.priority <= 0]
+        if ordinary:
+            self._queue = deque(row for row in self._queue if row.priority > 0)
+            await self._db(claims.release_rows, self.engine, worker_id=self.worker_id, ids=ordinary)
+            log.info("urgent campaign queued: %s claimed rows handed back", len(ordinary))
 
     def _pick_ready(self) -> ClaimedDelivery | None:
         """The oldest queued row whose chat may receive now."""
@@ -356,14 +382,14 @@ class OutboxSender:
         )
 
     # -- one delivery -----------------------------------------------------------------------
-    async def _deliver(self, row: ClaimedDelivery, campaign: CampaignInfo) -> None:
+    async def _deliver(self, row: ClaimedDelivery, campaign: CampaignInfo, paid: bool) -> None:
         try:
             await self._send(row, campaign)
         except Exception:
             log.exception("delivery %s to chat %s: unexpected error", row.id, row.chat_id)
         finally:
             self.pacer.chat_finished(row.chat_id)
-            self._slots.release()
+            self._release(paid)
             self._changed.set()
 
     async def _send(self, row: ClaimedDelivery, campaign: CampaignInfo) -> None:
@@ -382,24 +408,26 @@ class OutboxSender:
                 return
             content = content.with_text(rules.with_ad_prefix(content.text))
             markup = None if content.is_album else opt_out_keyboard()
-        await self.pacer.wait_unpaused()  # no row sits in `sending` through a long 429 pause
+        paid = self._paid(campaign)
+        bucket = self.paid_pacer if paid else self.pacer
+        await bucket.wait_unpaused()  # no row sits in `sending` through a long 429 pause
         started = await self._db(
             results.start_sending, self.engine, row.id, worker_id=self.worker_id, now=self.clock()
         )
         if not started:
             return  # cancelled, or the lease passed to another sender
         self._touched.add(campaign.id)
-        await self.pacer.take()  # last, so the request leaves on the beat of the token bucket
+        await bucket.take()  # last, so the request leaves on the beat of the token bucket
         try:
             message_ids = await send_content(
-                self.bot, row.chat_id, content, reply_markup=markup, paid=self._paid(campaign)
+                self.bot, row.chat_id, content, reply_markup=markup, paid=paid
             )
         except TelegramError as error:
             await self._failed(row, campaign, error)
             return
         except Exception as error:
             # Not a Telegram answer: we cannot tell whether it went out, so never resend it.
-            self.pacer.pause(self.retry_base_seconds)
+            bucket.pause(self.retry_base_seconds)
             await self._final(row, DeliveryStatus.FAILED, f"ambiguous: {error!r}")
             raise
         self._network_failures = 0
@@ -409,7 +437,7 @@ class OutboxSender:
 
     def _paid(self, campaign: CampaignInfo) -> bool:
         """Urgent campaigns may use allow_paid_broadcast when PAID_BROADCAST is on."""
-        return campaign.urgent and getattr(self.settings, "paid_broadcast", False)
+        return campaign.urgent and self.paid
 
     async def _failed(
         self, row: ClaimedDelivery, campaign: CampaignInfo, error: TelegramError
@@ -418,7 +446,7 @@ class OutboxSender:
         log.info("delivery %s to chat %s: %r -> %s", row.id, row.chat_id, error, outcome)
         if isinstance(outcome, outcomes.Pause):
             log.warning("%s: pausing all sending for %.1fs", outcome.error, outcome.seconds)
-            self.pacer.pause(outcome.seconds)
+            (self.paid_pacer if self._paid(campaign) else self.pacer).pause(outcome.seconds)
             back = await self._db(
                 results.back_to_queue, self.engine, row.id, worker_id=self.worker_id
             )
