@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot.broadcast import claims, outcomes, results
+from bot.broadcast import claims, drafts, outcomes, results
 from bot.broadcast import promotion_rules as rules
 from bot.broadcast.claims import ClaimedDelivery
 from bot.broadcast.content import Content, send_content
@@ -135,6 +135,7 @@ class OutboxSender:
         self._progress_tasks: dict[int, asyncio.Task] = {}
         self._next_recovery = 0.0
         self._preempt = False
+        self._next_fire_check = 0.0
 
     # -- public -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -295,7 +296,19 @@ class OutboxSender:
     async def _due_in(self) -> float | None:
         now = self.clock()
         due = await self._db(claims.next_due, self.engine, now=now, lease=self.lease)
+        scheduled = await self._db(drafts.next_scheduled, self.engine)
+        if scheduled is not None and (due is None or scheduled < due):
+            due = scheduled
         return None if due is None else max(0.0, (due - now).total_seconds())
+
+    async def _fire_scheduled(self) -> None:
+        """ "Hẹn giờ" campaigns whose time has come are queued, each exactly once."""
+        fired = await self._db(drafts.fire_due, self.engine, now=self.clock())
+        for campaign_id in fired:
+            log.info("scheduled campaign %s fired", campaign_id)
+            info = await self._campaign(campaign_id)
+            if info.urgent:
+                self._preempt = True
 
     async def _nap(self, seconds: float) -> None:
         """Sleep up to `seconds`, waking early on `wake()`, a finished request or `stop()`."""
@@ -503,6 +516,9 @@ class OutboxSender:
     # -- housekeeping and callbacks -----------------------------------------------------------
     async def _housekeeping(self) -> None:
         now = asyncio.get_running_loop().time()
+        if now >= self._next_fire_check:
+            self._next_fire_check = now + 1.0
+            await self._fire_scheduled()
         if now >= self._next_recovery:
             self._next_recovery = now + self.lease.total_seconds() / 2
             self._touched |= await self._db(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Bot, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import (
     Application,
@@ -25,13 +25,19 @@ from telegram.ext import (
 )
 
 from bot import citizens
-from bot.broadcast import CampaignReport, cancel_campaign, recent_campaigns
+from bot.broadcast import (
+    CampaignReport,
+    cancel_campaign,
+    recent_campaigns,
+    set_progress_message,
+)
 from bot.broadcast import drafts as store
 from bot.broadcast.audience import recipients
 from bot.broadcast.content import Content, MediaItem, media_of, send_content
 from bot.broadcast.outcomes import retry_after_seconds
 from bot.broadcast.promotion_rules import with_ad_prefix
 from bot.broadcast.sender import opt_out_keyboard
+from bot.broadcast.when import WhenError, parse_when
 from bot.clock import to_local
 from bot.models import Topic
 from bot.replies import Button, Reply
@@ -355,14 +361,51 @@ SCHEDULE_PROMPT_RE = re.compile(r"^🕗 Giờ gửi cho bản nháp #(\d+)")
 async def ask_for_time(
     update: Update, context: ContextTypes.DEFAULT_TYPE, draft: store.Draft
 ) -> None:
-    """Filled in by the scheduling step; until then "Hẹn giờ" says it is not available."""
-    await update.callback_query.answer(t.DRAFT_GONE, show_alert=True)
+    """ "Hẹn giờ": ask for the time as a reply, so the answer carries the draft id."""
+    await update.callback_query.answer()
+    zone = services_of(context).settings.tz
+    await context.bot.send_message(
+        update.effective_chat.id,
+        t.SCHEDULE_PROMPT.format(id=draft.id, zone=zone),
+        reply_markup=ForceReply(selective=True),
+    )
 
 
 async def on_time_typed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: int, typed: str
 ) -> None:
     """The official answered the "Hẹn giờ" prompt with a time."""
+    services = services_of(context)
+    chat_id = update.effective_chat.id
+    draft = await asyncio.to_thread(store.load_draft, services.engine, draft_id)
+    user_id = update.effective_user.id
+    if draft is None or draft.status != store.DRAFT:
+        await _say(context.bot, chat_id, t.DRAFT_GONE)
+        return
+    if draft.created_by != user_id and not services.settings.is_admin(user_id):
+        await _say(context.bot, chat_id, t.NOT_YOUR_DRAFT)
+        return
+    try:
+        at = parse_when(typed, now=services.clock(), zone=services.settings.zone)
+    except WhenError as error:
+        await _say(context.bot, chat_id, t.SCHEDULE_BAD.format(reason=escape(str(error))))
+        return
+    if not await asyncio.to_thread(lambda: store.schedule_draft(services.engine, draft.id, at=at)):
+        await _say(context.bot, chat_id, t.DRAFT_GONE)
+        return
+    when = to_local(at, services.settings.zone).strftime("%H:%M:%S %d/%m/%Y").replace(":00 ", " ")
+    message = await send_reply(
+        context.bot,
+        chat_id,
+        Reply(t.SCHEDULED.format(id=draft.id, when=when, zone=escape(services.settings.tz))),
+    )
+    # The confirmation becomes the progress message once it fires (a second transaction:
+    # losing it in a crash only loses the progress display).
+    await asyncio.to_thread(
+        set_progress_message, services.engine, draft.id, chat_id, message.message_id
+    )
+    if services.sender is not None:
+        services.sender.wake()
 
 
 # -- progress and reports ------------------------------------------------------------------
@@ -448,6 +491,11 @@ async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     for r in reports:
         when = to_local(r.created_at, zone).strftime("%d/%m %H:%M")
         status = t.STATUS_NAMES.get(r.status, r.status)
+        if r.status == store.SCHEDULED:
+            draft = await asyncio.to_thread(store.load_draft, services.engine, r.campaign_id)
+            if draft is not None and draft.scheduled_at is not None:
+                at = to_local(draft.scheduled_at, zone).strftime("%H:%M %d/%m/%Y")
+                status = f"{status} {at} (hủy: /huy {r.campaign_id})"
         lines.append(
             f"#{r.campaign_id} {when} · {escape(r.topic)} · {escape(status)} · "
             f"gửi {r.sent}/{r.total}, không tới {r.unreachable}, lỗi {r.failed}"

@@ -151,3 +151,12 @@ def edit_done_text(campaign_id: int, done: int, too_old: int, gone: int, failed:
         f"✏️ Đã sửa chiến dịch #{campaign_id}: {done} tin.\n"
         f"Không sửa được (đã bị xóa, bị chặn, lỗi): {too_old + gone + failed}"
     )
+
+
+# -- Hẹn giờ -------------------------------------------------------------------------------
+SCHEDULE_PROMPT = (
+    "🕗 Giờ gửi cho bản nháp #{id}: trả lời (reply) tin này bằng thời gian, ví dụ "
+    "«8:00 10/10», «mai 7h30» hoặc «2026-10-10T08:00» (giờ {zone})."
+)
+SCHEDULE_BAD = "❌ {reason} Ví dụ: «8:00 10/10», «mai 7h30», «2026-10-10T08:00»."
+SCHEDULED = "🕗 Đã hẹn gửi chiến dịch #{id} lúc <b>{when}</b> ({zone}).\nHủy: /huy {id}"

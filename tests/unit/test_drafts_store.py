@@ -86,3 +86,34 @@ def test_discarded_draft_is_never_queued(engine) -> None:
     assert store.discard_draft(engine, draft.id, now=NOW)
     assert store.queue_draft(engine, draft.id) is None
     assert delivery_count(engine, draft.id) == 0
+
+
+def test_a_due_scheduled_campaign_fires_once_across_replicas(engine, database_url) -> None:
+    from datetime import timedelta
+
+    seed(engine, range(1, 21))
+    draft = store.create_draft(
+        engine, topic=Topic.ANNOUNCEMENTS, content=Content("Hẹn"), created_by=7, now=NOW
+    )
+    assert store.schedule_draft(engine, draft.id, at=NOW + timedelta(minutes=5))
+    assert store.fire_due(engine, now=NOW) == []
+    assert store.next_scheduled(engine) == NOW + timedelta(minutes=5)
+    later = NOW + timedelta(minutes=6)
+    engines = [create_db_engine(database_url) for _ in range(4)]
+    barrier = threading.Barrier(len(engines))
+    fired: list[list[int]] = []
+
+    def fire(replica) -> None:
+        barrier.wait()
+        fired.append(store.fire_due(replica, now=later))
+
+    threads = [threading.Thread(target=fire, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for replica in engines:
+        replica.dispose()
+    assert sorted(fired) == [[], [], [], [draft.id]]
+    assert delivery_count(engine, draft.id) == 20
+    assert store.next_scheduled(engine) is None
