@@ -43,6 +43,7 @@ class Settings(BaseSettings):
 
     faq_dir: Path = Path("faq")
     schedules_dir: Path = Path("schedules")
+    areas_file: Path = Path("areas.yaml")  # the province's xã/phường (an example is shipped)
     database_url: str = "sqlite:///data/dcbot.sqlite3"
     telegram_bot_token: str = ""
     telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL

@@ -22,7 +22,15 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.knowledge.store import FaqStore
 from bot.replies import Reply
-from bot.telegram import admin, background, citizen, official, official_actions, texts
+from bot.telegram import (
+    admin,
+    areas,
+    background,
+    citizen,
+    official,
+    official_actions,
+    texts,
+)
 from bot.telegram.flood import FloodGuard
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import SERVICES_KEY, Services
@@ -34,6 +42,7 @@ COMMANDS = [
     BotCommand("faq", "Danh mục câu hỏi thường gặp"),
     BotCommand("help", "Hướng dẫn sử dụng"),
     BotCommand("caidat", "Bật/tắt nhận thông báo, sự kiện, khuyến mãi"),
+    BotCommand("diaphuong", "Chọn xã/phường của bạn"),
     BotCommand("xoadulieu", "Xóa dữ liệu của bạn"),
     BotCommand("subscribe", "Đăng ký nhận tin: thongbao, sukien, khuyenmai"),
     BotCommand("unsubscribe", "Hủy nhận tin: thongbao, sukien, khuyenmai"),
@@ -53,6 +62,7 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("thongke", admin.stats_command))
     official.register(application)
     official_actions.register(application)
+    areas.register(application)  # /diaphuong (citizens), /quanlycanbo (admins)
     add(CallbackQueryHandler(citizen.on_callback))
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, citizen.on_text))
     add(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))

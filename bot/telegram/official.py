@@ -29,6 +29,7 @@ from bot.broadcast import (
     CampaignReport,
     cancel_campaign,
     recent_campaigns,
+    roles,
     set_progress_message,
 )
 from bot.broadcast import drafts as store
@@ -116,16 +117,28 @@ def _fold(word: str) -> str:
 
 
 def _is_official(services: Services, update: Update) -> bool:
+    """OFFICIAL_IDS and ADMIN_IDS only (no database): for the cheap per-message checks."""
     user = update.effective_user
     return services.settings.is_official(user.id if user else None)
 
 
+async def scope_of(services: Services, update: Update) -> tuple[bool, list[str] | None]:
+    """(is an official, areas they reach; None = the whole province), env or database."""
+    user = update.effective_user
+    if _is_official(services, update):
+        return True, None
+    return await asyncio.to_thread(
+        roles.official_scope, services.engine, services.settings, user.id if user else None
+    )
+
+
 def officials_only(handler: Handler) -> Handler:
-    """Commands for OFFICIAL_IDS and ADMIN_IDS; anyone else is told "không có quyền"."""
+    """Commands for officials (env bootstrap or added by an admin); others get "không có quyền"."""
 
     @functools.wraps(handler)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if _is_official(services_of(context), update):
+        allowed, _ = await scope_of(services_of(context), update)
+        if allowed:
             await handler(update, context)
         elif update.callback_query is not None:
             await update.callback_query.answer(texts.NO_PERMISSION, show_alert=True)
@@ -158,7 +171,7 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     Telegram's per-chat limit. Album items are remembered, so a /broadcast reply to one of
     them sends the whole album.
     """
-    if not _is_official(services_of(context), update):
+    if not (await scope_of(services_of(context), update))[0]:
         from bot.telegram import citizen
 
         await citizen.on_other_message(update, context)
@@ -219,7 +232,10 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     services = services_of(context)
     chat_id = update.effective_chat.id
     message = update.effective_message
-    parsed = parse_command(message, lambda _word: None)
+    from bot.telegram.areas import area_book
+
+    book = area_book(context)
+    parsed = parse_command(message, book.find)
     if parsed.topic is None:
         await _say(context.bot, chat_id, t.BAD_TAG.format(tag=escape(parsed.bad_tag)) + t.USAGE)
         return
@@ -244,7 +260,13 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         reasons = "\n".join(f"• {escape(p)}" for p in problems[:10])
         await _say(context.bot, chat_id, template.format(reasons=reasons))
         return
-    areas = list(parsed.area_tags) or None
+    _, scope = await scope_of(services, update)
+    areas = list(parsed.area_tags) or scope
+    if scope is not None and not set(areas) <= set(scope):
+        await _say(
+            context.bot, chat_id, t.AREA_OUT_OF_SCOPE.format(areas=escape(book.names(scope)))
+        )
+        return
     count = len(await asyncio.to_thread(recipients, services.engine, topic, areas))
     draft = await asyncio.to_thread(
         lambda: store.create_draft(
@@ -271,15 +293,15 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     # Two messages in a row to one chat: keep Telegram's per-chat pace (about 1 per second).
     await asyncio.sleep(services.settings.per_chat_interval_seconds)
-    await send_reply(context.bot, chat_id, preview_reply(draft, count))
+    await send_reply(context.bot, chat_id, preview_reply(draft, count, book))
 
 
 def _topic_name(topic: Topic, urgent: bool) -> str:
     return t.TOPIC_URGENT if urgent else texts.TOPIC_NAMES[topic].lower()
 
 
-def preview_reply(draft: store.Draft, count: int) -> Reply:
-    scope = t.PREVIEW_SCOPE.format(areas=escape(", ".join(draft.areas))) if draft.areas else ""
+def preview_reply(draft: store.Draft, count: int, book) -> Reply:
+    scope = t.PREVIEW_SCOPE.format(areas=escape(book.names(draft.areas))) if draft.areas else ""
     text = t.PREVIEW_FOOTER.format(
         topic=_topic_name(draft.topic, draft.urgent),
         count=count,

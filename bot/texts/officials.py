@@ -160,3 +160,29 @@ SCHEDULE_PROMPT = (
 )
 SCHEDULE_BAD = "❌ {reason} Ví dụ: «8:00 10/10», «mai 7h30», «2026-10-10T08:00»."
 SCHEDULED = "🕗 Đã hẹn gửi chiến dịch #{id} lúc <b>{when}</b> ({zone}).\nHủy: /huy {id}"
+
+# -- areas (citizens) and officials (admins) -------------------------------------------------
+AREA_PICK = (
+    "📍 Bạn ở xã/phường nào? Chọn bên dưới, hoặc gõ <code>/diaphuong tên xã</code> "
+    "(không dấu cũng được), để nhận thông báo riêng của địa phương."
+)
+AREA_CURRENT = "\nHiện tại: <b>{name}</b>."
+AREA_SET = "✅ Đã lưu địa phương của bạn: <b>{name}</b>."
+AREA_UNKNOWN = "Mình chưa tìm thấy xã/phường «{typed}». Gõ /diaphuong để xem danh sách."
+AREA_NONE = "Tỉnh chưa cấu hình danh sách xã/phường."
+AREA_MORE = "… và {count} xã/phường khác: gõ <code>/diaphuong tên xã</code>."
+STAFF_USAGE = (
+    "Quản lý cán bộ:\n"
+    "<code>/quanlycanbo</code> – danh sách\n"
+    "<code>/quanlycanbo them &lt;user_id&gt; [mã xã …]</code> – thêm (không ghi xã: toàn tỉnh)\n"
+    "<code>/quanlycanbo xoa &lt;user_id&gt;</code> – xóa\n"
+    "(<code>/canbo them|xoa</code> cũng được, chỉ với quản trị viên)"
+)
+STAFF_LIST_TITLE = "<b>Cán bộ</b> (thêm qua Telegram; OFFICIAL_IDS/ADMIN_IDS luôn là toàn tỉnh)"
+STAFF_NONE = "Chưa có cán bộ nào được thêm qua Telegram."
+STAFF_ADDED = "✅ Đã thêm cán bộ <code>{user_id}</code>: {scope}."
+STAFF_REMOVED = "🗑 Đã xóa cán bộ <code>{user_id}</code>."
+STAFF_NOT_FOUND = (
+    "Không có cán bộ <code>{user_id}</code> (cán bộ trong OFFICIAL_IDS chỉ xóa được ở cấu hình)."
+)
+STAFF_BAD_AREA = "Không có xã/phường «{typed}» trong areas.yaml."

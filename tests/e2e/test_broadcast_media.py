@@ -142,9 +142,8 @@ async def test_bad_captions_are_refused_before_anything_is_queued(standin, bot, 
 
 
 async def test_a_reply_to_a_sticker_is_refused_with_a_clear_message(standin, bot):
-    sticker = await official_posts(
-        standin, lambda: standin.push_sticker(OFFICIAL, user_id=OFFICIAL)
-    )
+    sticker = standin.push_sticker(OFFICIAL, user_id=OFFICIAL)["message"]
+    await standin.wait_for_messages(OFFICIAL, 1)  # stickers get the usual answer
     before = len(standin.messages_to(OFFICIAL))
     standin.push_command(OFFICIAL, "/broadcast", user_id=OFFICIAL, reply_to=sticker["message_id"])
     [refusal] = (await standin.wait_for_messages(OFFICIAL, before + 1))[before:]
