@@ -13,8 +13,16 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, MessageEntity, Update
-from telegram.error import BadRequest, RetryAfter
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -35,6 +43,7 @@ from bot.broadcast import (
 from bot.broadcast import drafts as store
 from bot.broadcast.audience import recipients
 from bot.broadcast.content import Content, MediaItem, media_of, send_content
+from bot.broadcast.csv_report import campaign_csv, csv_name
 from bot.broadcast.outcomes import retry_after_seconds
 from bot.broadcast.promotion_rules import with_ad_prefix
 from bot.broadcast.sender import opt_out_keyboard
@@ -468,6 +477,23 @@ async def edit_progress(
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             log.warning("progress of campaign %s not shown: %s", report.campaign_id, error.message)
+
+
+async def send_csv_report(bot: Bot, services: Services, chat_id: int, campaign_id: int) -> None:
+    """The per-chat outcome of a campaign as a CSV document (same bytes as the CLI's)."""
+    data = await asyncio.to_thread(
+        campaign_csv, services.engine, campaign_id, services.settings.zone
+    )
+    try:
+        await _send_waiting_out_flood(
+            lambda: bot.send_document(
+                chat_id,
+                InputFile(data, filename=csv_name(campaign_id)),
+                caption=t.CSV_CAPTION.format(id=campaign_id),
+            )
+        )
+    except TelegramError as error:
+        log.warning("CSV of campaign %s not sent: %s", campaign_id, error)
 
 
 # -- /huy, /broadcasts ---------------------------------------------------------------------

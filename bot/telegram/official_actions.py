@@ -49,8 +49,42 @@ def report_buttons(campaign_id: int) -> Reply:
                 Button(t.BUTTON_RECALL, f"rc:ask:{campaign_id}"),
                 Button(t.BUTTON_EDIT, f"ed:ask:{campaign_id}"),
             ),
+            (Button(t.BUTTON_CSV, f"rp:csv:{campaign_id}"),),
         ),
     )
+
+
+async def _send_csv(update: Update, context, campaign_id: int) -> None:
+    services = services_of(context)
+    chat_id = update.effective_chat.id
+    report = await asyncio.to_thread(campaign_report, services.engine, campaign_id)
+    user_id = update.effective_user.id
+    if report is None or report.total == 0:
+        await send_reply(context.bot, chat_id, Reply(t.NO_SUCH_CAMPAIGN.format(id=campaign_id)))
+        return
+    if report.created_by != user_id and not services.settings.is_admin(user_id):
+        await send_reply(context.bot, chat_id, Reply(t.NOT_YOURS))
+        return
+    await official.send_csv_report(context.bot, services, chat_id, campaign_id)
+
+
+@official.officials_only
+async def on_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    raw = (query.data or "").rsplit(":", 1)[-1]
+    await query.answer()
+    if raw.isdigit():
+        await _send_csv(update, context, int(raw))
+
+
+@official.officials_only
+async def csv_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/baocao ID: the campaign's CSV."""
+    campaign_id = official.campaign_id_arg(context.args or [])
+    if campaign_id is None:
+        await send_reply(context.bot, update.effective_chat.id, Reply(t.CSV_USAGE))
+        return
+    await _send_csv(update, context, campaign_id)
 
 
 async def show_action_report(bot: Bot, report: actions.ActionReport) -> None:
@@ -306,6 +340,8 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler(["sua", "edit"], edit_command))
     application.add_handler(CallbackQueryHandler(on_recall_button, pattern=r"^rc:"))
     application.add_handler(CallbackQueryHandler(on_edit_button, pattern=r"^ed:"))
+    application.add_handler(CallbackQueryHandler(on_csv_button, pattern=r"^rp:csv:"))
+    application.add_handler(CommandHandler(["baocao", "report"], csv_command))
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & _PromptReply(),

@@ -186,3 +186,7 @@ STAFF_NOT_FOUND = (
     "Không có cán bộ <code>{user_id}</code> (cán bộ trong OFFICIAL_IDS chỉ xóa được ở cấu hình)."
 )
 STAFF_BAD_AREA = "Không có xã/phường «{typed}» trong areas.yaml."
+
+BUTTON_CSV = "📄 Tải báo cáo CSV"
+CSV_USAGE = "Cách dùng: <code>/baocao 12</code> (số chiến dịch)."
+CSV_CAPTION = "📄 Chi tiết chiến dịch #{id}: từng người nhận, trạng thái, lỗi, thời gian."
