@@ -386,6 +386,37 @@ def broadcast_status(campaign_id: int | None = typer.Argument(None, help="Số c
     )
 
 
+@broadcast_app.command("report")
+def broadcast_report(
+    campaign_id: int = typer.Argument(..., help="Số chiến dịch"),
+    as_csv: bool = typer.Option(False, "--csv", help="Ghi tệp CSV: chat, trạng thái, lỗi, giờ"),
+    out: Path | None = typer.Option(
+        None, "--out", help="Đường dẫn tệp (mặc định chien-dich-ID.csv)"
+    ),
+) -> None:
+    """One campaign's numbers; with --csv, the per-chat file officials get in Telegram."""
+    from bot.broadcast import campaign_report
+    from bot.broadcast.csv_report import campaign_csv, csv_name
+
+    engine = _engine()
+    report = campaign_report(engine, campaign_id)
+    if report is None:
+        typer.echo(f"Không có chiến dịch #{campaign_id}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"#{report.campaign_id} {report.topic} {report.status}: gửi {report.sent}/{report.total}, "
+        f"không liên lạc được {report.unreachable}, lỗi {report.failed}, bỏ qua {report.skipped}"
+    )
+    if as_csv:
+        path = out or Path(csv_name(campaign_id))
+        try:
+            path.write_bytes(campaign_csv(engine, campaign_id, _settings().zone))
+        except OSError as exc:
+            typer.echo(f"Không ghi được {path}: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"Đã ghi {path}.")
+
+
 def _facts() -> dict[str, str]:
     from bot.facts import FACTS_FILE, FactsError, load_facts
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import time
 from functools import cached_property
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
 
     faq_dir: Path = Path("faq")
     schedules_dir: Path = Path("schedules")
+    areas_file: Path = Path("areas.yaml")  # the province's xã/phường (an example is shipped)
     database_url: str = "sqlite:///data/dcbot.sqlite3"
     telegram_bot_token: str = ""
     telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL
@@ -80,6 +82,10 @@ class Settings(BaseSettings):
     promo_max_per_day: int = 3
     catchup_window_seconds: int = 3600
     broadcast_rate_per_second: float = 27.0
+    # Urgent campaigns (#khancap) may pay for Telegram's allow_paid_broadcast (0.1 Star per
+    # message) to go past 30 msg/s, up to this rate (Telegram allows 1000).
+    paid_broadcast: bool = False
+    paid_broadcast_rate: float = Field(default=300.0, gt=0, le=1000)
     per_chat_interval_seconds: float = 1.0
     flood_max_messages: int = 20
     flood_window_seconds: int = 60
@@ -179,6 +185,12 @@ class Settings(BaseSettings):
     def office_window(self) -> tuple[time, time, frozenset[int]]:
         start, end = parse_quiet_hours(self.office_hours)
         return start, end, parse_weekdays(self.office_days)
+
+    @property
+    def paid_in_flight(self) -> int:
+        """Requests open at once for paid urgent sending: as many per second of rate as the
+        free lane keeps (2 at 27 msg/s). This is also how many messages a crash can lose."""
+        return max(2, math.ceil(self.paid_broadcast_rate / self.broadcast_rate_per_second * 2))
 
     def token_is_valid(self) -> bool:
         return bool(TOKEN_PATTERN.match(self.telegram_bot_token.strip()))

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.clock import utc_now
@@ -134,6 +143,8 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=DateTime)
     telegram_message_id: int | None = None
     error: str | None = Field(default=None, max_length=512)
+    # 0002b: urgent campaigns' rows (#khancap) are claimed first
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class NoticeFire(SQLModel, table=True):
@@ -219,3 +230,136 @@ class TaughtQuestion(SQLModel, table=True):
     actor_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     actor_name: str = Field(default="", max_length=256)
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+# -- broadcast v2 (migration 0002b): drafts, media, urgent lane, schedules, recall/edit, areas --
+
+
+class CampaignState(StrEnum):
+    """Campaign statuses added by broadcast v2, before a campaign is queued."""
+
+    DRAFT = "draft"  # previewed, waiting for "Gửi ngay" / "Hẹn giờ"; no delivery rows yet
+    SCHEDULED = "scheduled"  # "Hẹn giờ": queued by the sender at `scheduled_at`
+
+
+class ActionKind(StrEnum):
+    RECALL = "recall"  # deleteMessage on every delivered copy
+    EDIT = "edit"  # editMessageText / editMessageCaption on every delivered copy
+
+
+class ActionStatus(StrEnum):
+    DRAFT = "draft"  # asked, waiting for "Xác nhận"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # committed before the request; left over after a crash = ambiguous
+    DONE = "done"
+    TOO_OLD = "too_old"  # Telegram's 48-hour limit for deleting
+    GONE = "gone"  # already deleted by the citizen, or the chat is gone
+    FAILED = "failed"
+
+
+class CampaignExtra(SQLModel, table=True):
+    """What broadcast v2 knows about a campaign beyond the text (one row per campaign).
+
+    A side table instead of new columns on `campaign`, so the migration stays self-contained.
+    """
+
+    campaign_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("campaign.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    # JSON: {"kind": "photo", "file_id": ...} or {"kind": "album", "items": [...]}; None = text
+    media: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    urgent: bool = False
+    scheduled_at: datetime | None = Field(default=None, sa_type=DateTime, index=True)
+    areas: str | None = Field(default=None, max_length=2048)  # JSON list; None = whole province
+
+
+class DeliveryExtra(SQLModel, table=True):
+    """Album copies beyond the first message id (the first is `delivery.telegram_message_id`)."""
+
+    delivery_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("delivery.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    message_ids: str = Field(max_length=512)  # comma-separated, every copy of the album
+
+
+class CampaignAction(SQLModel, table=True):
+    """A recall or an edit of a campaign's delivered copies."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    kind: str = Field(max_length=16)
+    status: str = Field(default=ActionStatus.DRAFT, max_length=16, index=True)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # edit: new HTML
+    # "recall:<campaign id>" once a recall is confirmed: a campaign is recalled at most once
+    unique_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    started_at: datetime | None = Field(default=None, sa_type=DateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime)
+    total: int = 0
+    progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    progress_message_id: int | None = None
+
+
+class ActionItem(SQLModel, table=True):
+    """One delivered copy to delete or edit: the recall's outbox row."""
+
+    __table_args__ = (
+        UniqueConstraint("action_id", "delivery_id", name="uq_actionitem_action_delivery"),
+        Index("ix_actionitem_status_not_before", "status", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="campaignaction.id", index=True)
+    delivery_id: int = Field(foreign_key="delivery.id")
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_ids: str = Field(max_length=512)  # comma-separated
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime)  # of the copy
+    status: str = Field(default=ItemStatus.PENDING, max_length=16)
+    attempts: int = 0
+    not_before: datetime | None = Field(default=None, sa_type=DateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_type=DateTime)
+    done_at: datetime | None = Field(default=None, sa_type=DateTime)
+    error: str | None = Field(default=None, max_length=512)
+
+
+class Official(SQLModel, table=True):
+    """An official added from Telegram by an admin; OFFICIAL_IDS stay as the bootstrap."""
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    areas: str = Field(default="", max_length=2048)  # JSON list of area codes; "" = province
+    added_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class CitizenArea(SQLModel, table=True):
+    """The xã/phường a citizen picked with /diaphuong; erased with the user."""
+
+    chat_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("user.chat_id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    area_code: str = Field(max_length=64, index=True)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)

@@ -234,7 +234,7 @@ async def test_cancel_a_running_campaign(standin, bot) -> None:
     delivered = len([m for m in standin.sent_messages if 6000 <= m["chat_id"] < 6200])
     assert delivered < 200
     standin.push_command(OFFICIAL, "/broadcasts", user_id=OFFICIAL)
-    await standin.wait_for(lambda s: "cancelled" in s.messages_to(OFFICIAL)[-1]["text"])
+    await standin.wait_for(lambda s: "đã hủy" in s.messages_to(OFFICIAL)[-1]["text"])
 
 
 async def test_scheduled_notice_reaches_subscribers_once_through_the_outbox(

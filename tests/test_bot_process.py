@@ -133,3 +133,55 @@ async def test_webhook_mode_checks_the_secret_and_answers(
         code = await asyncio.wait_for(process.wait(), 30)
     assert code == 0
     assert standin.token not in log.read_text(encoding="utf-8", errors="replace")
+
+
+async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
+    standin: BotApiStandin, tmp_path: Path
+) -> None:
+    from bot.broadcast import actions
+    from bot.clock import utc_now
+
+    env = bot_env(standin, tmp_path)
+    engine = create_db_engine(env["DATABASE_URL"])
+    upgrade_database(engine)
+    for chat_id in SUBSCRIBERS:
+        citizens.touch_user(engine, chat_id, "An")
+        citizens.subscribe(engine, chat_id, Topic.ANNOUNCEMENTS)
+    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Tin nhầm", created_by=None)
+    standin.global_rate_limit = 30
+    log = tmp_path / "bot.log"
+
+    def deleted(s: BotApiStandin) -> Counter:
+        return Counter(
+            (c.params["chat_id"], c.params["message_id"])
+            for c in s.calls_to("deleteMessage")
+            if c.ok
+        )
+
+    first = await start_bot(env, log)
+    await standin.wait_for(
+        lambda s: campaign_report(engine, campaign.id).finished_at is not None, timeout=60
+    )
+    sent = campaign_report(engine, campaign.id).sent
+    action_id = actions.queue_recall(engine, campaign.id, created_by=None, now=utc_now())
+    await standin.wait_for(lambda s: len(deleted(s)) >= 80, timeout=30)  # the worker polls
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    assert len(deleted(standin)) < sent
+
+    second = await start_bot(env, log)
+    try:
+        await standin.wait_for(
+            lambda s: actions.action_report(engine, action_id).status == "done", timeout=60
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(second.wait(), 30)
+    assert code == 0
+    counts = deleted(standin)
+    assert len(counts) == sent and max(counts.values()) == 1, "a copy deleted twice or left"
+    assert all(standin.messages_to(chat_id) == [] for chat_id in SUBSCRIBERS)
+    report = actions.action_report(engine, action_id)
+    assert report.done == sent and report.failed == report.gone == report.too_old == 0
+    assert [c for c in standin.rejected_calls() if c.method == "deleteMessage"] == []
+    engine.dispose()

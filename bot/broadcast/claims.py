@@ -27,6 +27,7 @@ class ClaimedDelivery:
     campaign_id: int
     chat_id: int
     attempts: int
+    priority: int = 0
 
 
 def _claimable(now: datetime, lease: timedelta):
@@ -43,7 +44,10 @@ def claim_batch(
 ) -> list[ClaimedDelivery]:
     """Claim up to `limit` due rows, oldest first, and mark their campaigns as sending."""
     candidates = (
-        select(Delivery.id).where(_claimable(now, lease)).order_by(Delivery.id).limit(limit)
+        select(Delivery.id)
+        .where(_claimable(now, lease))
+        .order_by(Delivery.priority.desc(), Delivery.id)  # urgent (#khancap) rows first
+        .limit(limit)
     )
     with engine.begin() as connection:
         if is_sqlite(engine):
@@ -60,7 +64,13 @@ def claim_batch(
                 update(Delivery)
                 .where(chosen, _claimable(now, lease))
                 .values(claimed_by=worker_id, claimed_at=now)
-                .returning(Delivery.id, Delivery.campaign_id, Delivery.chat_id, Delivery.attempts)
+                .returning(
+                    Delivery.id,
+                    Delivery.campaign_id,
+                    Delivery.chat_id,
+                    Delivery.attempts,
+                    Delivery.priority,
+                )
             )
         ]
         campaign_ids = {row.campaign_id for row in rows}
@@ -72,7 +82,7 @@ def claim_batch(
                 )
                 .values(status=CampaignStatus.SENDING.value, started_at=now)
             )
-    return sorted(rows, key=lambda row: row.id)
+    return sorted(rows, key=lambda row: (-row.priority, row.id))
 
 
 def recover_at_start(
@@ -126,6 +136,20 @@ def release_claims(engine: Engine, *, worker_id: str) -> int:
         return connection.execute(
             update(Delivery)
             .where(Delivery.status == PENDING, Delivery.claimed_by == worker_id)
+            .values(claimed_by=None, claimed_at=None)
+        ).rowcount
+
+
+def release_rows(engine: Engine, *, worker_id: str, ids: list[int]) -> int:
+    """Give back some pending rows this worker claimed (an urgent campaign goes first)."""
+    with engine.begin() as connection:
+        return connection.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.status == PENDING,
+                Delivery.claimed_by == worker_id,
+            )
             .values(claimed_by=None, claimed_at=None)
         ).rowcount
 

@@ -86,22 +86,28 @@ def create_campaign(
         )
         session.add(campaign)
         session.flush()
-        if chat_ids:
-            # Core executemany: one multi-row INSERT per few hundred rows on both databases.
-            session.connection().execute(
-                insert(Delivery),
-                [_new_delivery(campaign.id, chat_id) for chat_id in chat_ids],
-            )
+        insert_deliveries(session.connection(), campaign.id, chat_ids)
     return campaign
 
 
-def _new_delivery(campaign_id: int, chat_id: int) -> dict:
-    return {
-        "campaign_id": campaign_id,
-        "chat_id": chat_id,
-        "status": DeliveryStatus.PENDING.value,
-        "attempts": 0,
-    }
+def insert_deliveries(
+    connection, campaign_id: int, chat_ids: Iterable[int], *, priority: int = 0
+) -> int:
+    """One pending outbox row per chat, inside the caller's transaction; returns how many."""
+    rows = [
+        {
+            "campaign_id": campaign_id,
+            "chat_id": chat_id,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "priority": priority,
+        }
+        for chat_id in dict.fromkeys(int(chat_id) for chat_id in chat_ids)
+    ]
+    if rows:
+        # Core executemany: one multi-row INSERT per few hundred rows on both databases.
+        connection.execute(insert(Delivery), rows)
+    return len(rows)
 
 
 def cancel_campaign(engine: Engine, campaign_id: int) -> bool:
@@ -163,8 +169,10 @@ def campaign_report(
 
 
 def recent_campaigns(engine: Engine, limit: int = 10) -> list[CampaignReport]:
-    """The newest campaigns first, each with its counts."""
-    return _reports(engine, select(Campaign).order_by(Campaign.id.desc()).limit(limit), None)
+    """The newest campaigns first, each with its counts (drafts not shown)."""
+    hidden = ("draft", "discarded")
+    query = select(Campaign).where(Campaign.status.not_in(hidden))
+    return _reports(engine, query.order_by(Campaign.id.desc()).limit(limit), None)
 
 
 def set_progress_message(engine: Engine, campaign_id: int, chat_id: int, message_id: int) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 
-from bot.models import Campaign, Delivery, DeliveryStatus, Topic
+from bot.models import Campaign, Delivery, DeliveryExtra, DeliveryStatus, Topic
 
 ERROR_LIMIT = 512
 PENDING = DeliveryStatus.PENDING.value
@@ -43,8 +43,19 @@ def start_sending(engine: Engine, delivery_id: int, *, worker_id: str, now: date
     return _move_claimed(engine, delivery_id, worker_id, PENDING, status=SENDING, claimed_at=now)
 
 
-def mark_sent(engine: Engine, delivery_id: int, *, message_id: int, now: datetime) -> None:
-    """Telegram accepted the message. Unconditional: the truth wins over a recovery's guess."""
+def mark_sent(
+    engine: Engine,
+    delivery_id: int,
+    *,
+    now: datetime,
+    message_id: int | None = None,
+    message_ids: list[int] | None = None,
+) -> None:
+    """Telegram accepted the message. Unconditional: the truth wins over a recovery's guess.
+
+    An album's copies beyond the first are kept in `deliveryextra`, in the same transaction.
+    """
+    ids = list(message_ids or []) or ([message_id] if message_id is not None else [])
     with engine.begin() as connection:
         connection.execute(
             update(Delivery)
@@ -52,10 +63,16 @@ def mark_sent(engine: Engine, delivery_id: int, *, message_id: int, now: datetim
             .values(
                 status=DeliveryStatus.SENT.value,
                 sent_at=now,
-                telegram_message_id=message_id,
+                telegram_message_id=ids[0] if ids else None,
                 error=None,
             )
         )
+        if len(ids) > 1:
+            connection.execute(
+                DeliveryExtra.__table__.insert().values(
+                    delivery_id=delivery_id, message_ids=",".join(map(str, ids))[:512]
+                )
+            )
 
 
 def mark_final(engine: Engine, delivery_id: int, *, status: DeliveryStatus, error: str) -> None:

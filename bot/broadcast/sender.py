@@ -21,18 +21,18 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot.broadcast import claims, outcomes, results
+from bot.broadcast import claims, drafts, outcomes, results
 from bot.broadcast import promotion_rules as rules
 from bot.broadcast.claims import ClaimedDelivery
+from bot.broadcast.content import Content, send_content
 from bot.broadcast.outbox import CampaignReport, campaign_report, finish_campaigns
 from bot.broadcast.pacing import Pacer
 from bot.config import Settings
 from bot.db import is_sqlite, run_in_session, session_scope
-from bot.models import Campaign, DeliveryStatus, Topic, utc_now
+from bot.models import Campaign, CampaignExtra, DeliveryStatus, Topic, utc_now
 from bot.storage.citizens import mark_unreachable, topics_of
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,12 @@ class CampaignInfo:
     topic: str
     text: str
     expires_at: datetime | None
+    media: str | None = None
+    urgent: bool = False
+
+    @property
+    def content(self) -> Content:
+        return Content.from_storage(self.text, self.media)
 
     @property
     def is_promotion(self) -> bool:
@@ -99,21 +105,27 @@ class OutboxSender:
         self.on_campaign_done = on_campaign_done
         self.on_progress = on_progress
         self.progress_interval = progress_interval
-        self.batch_size = batch_size
-        self.max_in_flight = max_in_flight
         self.lease = timedelta(seconds=lease_seconds)
         self.retry_base_seconds = retry_base_seconds
         self.idle_poll_seconds = idle_poll_seconds
         # SQLite runs one sender: whatever a previous run left behind is ours to clean up.
         self.single_sender = is_sqlite(engine) if single_sender is None else single_sender
         self.pacer = Pacer(settings.broadcast_rate_per_second, settings.per_chat_interval_seconds)
+        # Urgent campaigns with PAID_BROADCAST: their own token bucket and a wider window; the
+        # per-chat gap stays in `pacer`. Ordinary rows keep at most `max_in_flight` open.
+        self.paid = bool(getattr(settings, "paid_broadcast", False))
+        window = settings.paid_in_flight if self.paid else max_in_flight
+        self.paid_pacer = Pacer(getattr(settings, "paid_broadcast_rate", 1.0), 0.0)
+        self.max_in_flight = max(max_in_flight, window)
+        self.batch_size = max(batch_size, window)  # enough claimed rows to fill the window
 
         self._queue: deque[ClaimedDelivery] = deque()
         self._campaigns: dict[int, CampaignInfo] = {}
         self._touched: set[int] = set()
         self._lanes: set[asyncio.Task] = set()
         self._callbacks: set[asyncio.Task] = set()
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._slots = asyncio.Semaphore(self.max_in_flight)  # every request
+        self._free_slots = asyncio.Semaphore(max_in_flight)  # requests not paid for
         self._changed = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -123,6 +135,8 @@ class OutboxSender:
         self._progress_at: dict[int, float] = {}  # when on_progress last ran, per campaign
         self._progress_tasks: dict[int, asyncio.Task] = {}
         self._next_recovery = 0.0
+        self._preempt = False
+        self._next_fire_check = 0.0
 
     # -- public -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -146,8 +160,14 @@ class OutboxSender:
         except Exception:
             log.exception("outbox sender %s failed", self.worker_id)
 
-    def wake(self) -> None:
-        """New work was queued: look for it now instead of at the next poll."""
+    def wake(self, urgent: bool = False) -> None:
+        """New work was queued: look for it now instead of at the next poll.
+
+        `urgent`: an urgent campaign was queued; rows claimed but not started yet are given
+        back so the urgent rows are claimed first (preemption).
+        """
+        if urgent:
+            self._preempt = True
         self._changed.set()
 
     async def run_until_idle(self, max_wait: float = 60.0) -> None:
@@ -200,6 +220,8 @@ class OutboxSender:
             )
             self._recovered = True
         await self._housekeeping()
+        if self._preempt:
+            await self._give_way()
         row = self._pick_ready()
         if row is None and len(self._queue) < self.batch_size:
             await self._claim()
@@ -207,13 +229,16 @@ class OutboxSender:
         if row is not None:
             campaign = await self._campaign(row.campaign_id)
             if await self._campaign_allows(campaign):
+                paid = self._paid(campaign)
+                if not paid:
+                    await self._free_slots.acquire()
                 await self._slots.acquire()
                 if self._stopping:
-                    self._slots.release()
+                    self._release(paid)
                     self._queue.appendleft(row)
                     return True
                 self.pacer.chat_started(row.chat_id)
-                lane = asyncio.create_task(self._deliver(row, campaign))
+                lane = asyncio.create_task(self._deliver(row, campaign, paid))
                 self._lanes.add(lane)
                 lane.add_done_callback(self._lanes.discard)
             return False
@@ -230,6 +255,21 @@ class OutboxSender:
             poll = self.idle_poll_seconds
             await self._nap(poll if delay is None else max(min(delay, poll), 0.05))
         return False
+
+    def _release(self, paid: bool) -> None:
+        self._slots.release()
+        if not paid:
+            self._free_slots.release()
+
+    async def _give_way(self) -> None:
+        """An urgent campaign was queued: hand back the ordinary rows claimed but not started,
+        so the next claim takes the urgent rows first. Running campaigns resume after it."""
+        self._preempt = False
+        ordinary = [row.id for row in self._queue if row.priority <= 0]
+        if ordinary:
+            self._queue = deque(row for row in self._queue if row.priority > 0)
+            await self._db(claims.release_rows, self.engine, worker_id=self.worker_id, ids=ordinary)
+            log.info("urgent campaign queued: %s claimed rows handed back", len(ordinary))
 
     def _pick_ready(self) -> ClaimedDelivery | None:
         """The oldest queued row whose chat may receive now."""
@@ -257,7 +297,19 @@ class OutboxSender:
     async def _due_in(self) -> float | None:
         now = self.clock()
         due = await self._db(claims.next_due, self.engine, now=now, lease=self.lease)
+        scheduled = await self._db(drafts.next_scheduled, self.engine)
+        if scheduled is not None and (due is None or scheduled < due):
+            due = scheduled
         return None if due is None else max(0.0, (due - now).total_seconds())
+
+    async def _fire_scheduled(self) -> None:
+        """ "Hẹn giờ" campaigns whose time has come are queued, each exactly once."""
+        fired = await self._db(drafts.fire_due, self.engine, now=self.clock())
+        for campaign_id in fired:
+            log.info("scheduled campaign %s fired", campaign_id)
+            info = await self._campaign(campaign_id)
+            if info.urgent:
+                self._preempt = True
 
     async def _nap(self, seconds: float) -> None:
         """Sleep up to `seconds`, waking early on `wake()`, a finished request or `stop()`."""
@@ -280,11 +332,18 @@ class OutboxSender:
     def _load_campaign(self, campaign_id: int) -> CampaignInfo:
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(Campaign.id, Campaign.topic, Campaign.text, Campaign.expires_at).where(
-                    Campaign.id == campaign_id
+                select(
+                    Campaign.id,
+                    Campaign.topic,
+                    Campaign.text,
+                    Campaign.expires_at,
+                    CampaignExtra.media,
+                    CampaignExtra.urgent,
                 )
+                .outerjoin(CampaignExtra, CampaignExtra.campaign_id == Campaign.id)
+                .where(Campaign.id == campaign_id)
             ).one()
-        return CampaignInfo(*row)
+        return CampaignInfo(*row[:5], urgent=bool(row[5]))
 
     async def _campaign_allows(self, campaign: CampaignInfo) -> bool:
         """Expiry for every campaign; quiet hours for promotions. Acts on all its rows at once."""
@@ -336,18 +395,18 @@ class OutboxSender:
         )
 
     # -- one delivery -----------------------------------------------------------------------
-    async def _deliver(self, row: ClaimedDelivery, campaign: CampaignInfo) -> None:
+    async def _deliver(self, row: ClaimedDelivery, campaign: CampaignInfo, paid: bool) -> None:
         try:
             await self._send(row, campaign)
         except Exception:
             log.exception("delivery %s to chat %s: unexpected error", row.id, row.chat_id)
         finally:
             self.pacer.chat_finished(row.chat_id)
-            self._slots.release()
+            self._release(paid)
             self._changed.set()
 
     async def _send(self, row: ClaimedDelivery, campaign: CampaignInfo) -> None:
-        text, markup = campaign.text, None
+        content, markup = campaign.content, None
         if campaign.is_promotion:
             decision = await self._db(self._chat_decision, row)
             if isinstance(decision, rules.Skip):
@@ -360,35 +419,38 @@ class OutboxSender:
                 )
                 self._touched.add(campaign.id)
                 return
-            text, markup = rules.with_ad_prefix(text), opt_out_keyboard()
-        await self.pacer.wait_unpaused()  # no row sits in `sending` through a long 429 pause
+            content = content.with_text(rules.with_ad_prefix(content.text))
+            markup = None if content.is_album else opt_out_keyboard()
+        paid = self._paid(campaign)
+        bucket = self.paid_pacer if paid else self.pacer
+        await bucket.wait_unpaused()  # no row sits in `sending` through a long 429 pause
         started = await self._db(
             results.start_sending, self.engine, row.id, worker_id=self.worker_id, now=self.clock()
         )
         if not started:
             return  # cancelled, or the lease passed to another sender
         self._touched.add(campaign.id)
-        await self.pacer.take()  # last, so the request leaves on the beat of the token bucket
+        await bucket.take()  # last, so the request leaves on the beat of the token bucket
         try:
-            message = await self.bot.send_message(
-                chat_id=row.chat_id,
-                text=text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=markup,
+            message_ids = await send_content(
+                self.bot, row.chat_id, content, reply_markup=markup, paid=paid
             )
         except TelegramError as error:
             await self._failed(row, campaign, error)
             return
         except Exception as error:
             # Not a Telegram answer: we cannot tell whether it went out, so never resend it.
-            self.pacer.pause(self.retry_base_seconds)
+            bucket.pause(self.retry_base_seconds)
             await self._final(row, DeliveryStatus.FAILED, f"ambiguous: {error!r}")
             raise
         self._network_failures = 0
         await self._db(
-            results.mark_sent, self.engine, row.id, message_id=message.message_id, now=self.clock()
+            results.mark_sent, self.engine, row.id, message_ids=message_ids, now=self.clock()
         )
+
+    def _paid(self, campaign: CampaignInfo) -> bool:
+        """Urgent campaigns may use allow_paid_broadcast when PAID_BROADCAST is on."""
+        return campaign.urgent and self.paid
 
     async def _failed(
         self, row: ClaimedDelivery, campaign: CampaignInfo, error: TelegramError
@@ -397,7 +459,7 @@ class OutboxSender:
         log.info("delivery %s to chat %s: %r -> %s", row.id, row.chat_id, error, outcome)
         if isinstance(outcome, outcomes.Pause):
             log.warning("%s: pausing all sending for %.1fs", outcome.error, outcome.seconds)
-            self.pacer.pause(outcome.seconds)
+            (self.paid_pacer if self._paid(campaign) else self.pacer).pause(outcome.seconds)
             back = await self._db(
                 results.back_to_queue, self.engine, row.id, worker_id=self.worker_id
             )
@@ -452,6 +514,9 @@ class OutboxSender:
     # -- housekeeping and callbacks -----------------------------------------------------------
     async def _housekeeping(self) -> None:
         now = asyncio.get_running_loop().time()
+        if now >= self._next_fire_check:
+            self._next_fire_check = now + 1.0
+            await self._fire_scheduled()
         if now >= self._next_recovery:
             self._next_recovery = now + self.lease.total_seconds() / 2
             self._touched |= await self._db(

@@ -30,9 +30,20 @@ from bot.knowledge.store import FaqStore
 from bot.leadership import LeaderElection
 from bot.replies import Reply
 from bot.storage import deliveries
-from bot.telegram import admin, background, citizen, official, support, teaching, texts
+from bot.telegram import (
+    admin,
+    areas,
+    background,
+    citizen,
+    official,
+    official_actions,
+    support,
+    teaching,
+    texts,
+)
 from bot.telegram.flood import FloodGuard
 from bot.telegram.messaging import NO_PREVIEW, send_reply
+from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.services import SERVICES_KEY, BotContext, Services
 
 log = logging.getLogger(__name__)
@@ -43,6 +54,7 @@ COMMANDS = [
     BotCommand("faq", "Danh mục câu hỏi thường gặp"),
     BotCommand("help", "Hướng dẫn sử dụng"),
     BotCommand("caidat", "Bật/tắt nhận thông báo, sự kiện, khuyến mãi"),
+    BotCommand("diaphuong", "Chọn xã/phường của bạn"),
     BotCommand("xoadulieu", "Xóa dữ liệu của bạn"),
     BotCommand("canbo", "Gửi câu hỏi tới cán bộ"),
     BotCommand("subscribe", "Đăng ký nhận tin: thongbao, sukien, khuyenmai"),
@@ -65,6 +77,8 @@ def register_handlers(application: Application) -> None:
     support.register(application, application.bot_data[SERVICES_KEY].settings.support_chat_id)
     teaching.register(application)
     official.register(application)
+    official_actions.register(application)
+    areas.register(application)  # /diaphuong (citizens), /quanlycanbo (admins)
     add(CallbackQueryHandler(citizen.on_navigation, pattern=callbacks.NAVIGATION))
     add(CallbackQueryHandler(citizen.on_feedback, pattern=callbacks.FEEDBACK))
     add(CallbackQueryHandler(citizen.on_subscription_button, pattern=callbacks.SUBSCRIPTION))
@@ -175,7 +189,7 @@ async def _post_shutdown(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     if services.election is not None:
         await services.election.stop()  # stops the sender and scheduler if this was the leader
-    await background.stop(services)
+    await background.stop(services, application)
     if services.health is not None:
         await services.health.stop()
 
@@ -195,7 +209,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(16)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.telegram_base_file_url:
         builder = builder.base_file_url(settings.telegram_base_file_url)

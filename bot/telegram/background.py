@@ -7,8 +7,11 @@ import logging
 from telegram.ext import Application
 
 from bot.broadcast import CampaignReport, OutboxSender
+from bot.broadcast.action_worker import ActionWorker
+from bot.broadcast.actions import ActionReport
+from bot.broadcast.sender import opt_out_keyboard
 from bot.schedule import NoticeScheduler
-from bot.telegram import admin, official, texts
+from bot.telegram import admin, official, official_actions, texts
 from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
@@ -22,7 +25,8 @@ async def start(application: Application, services: Services) -> None:
 
     async def on_done(report: CampaignReport) -> None:
         log.info("campaign %s finished: %s", report.campaign_id, report)
-        await official.edit_progress(bot, report, official.final_text(report))
+        buttons = official_actions.report_buttons(report.campaign_id) if report.sent else None
+        await official.edit_progress(bot, report, official.final_text(report), buttons)
 
     services.sender = OutboxSender(
         services.engine,
@@ -33,6 +37,21 @@ async def start(application: Application, services: Services) -> None:
         on_progress=on_progress,
     )
     await services.sender.start()
+
+    async def on_action_done(report: ActionReport) -> None:
+        await official_actions.show_action_report(bot, report)
+
+    worker = ActionWorker(
+        services.engine,
+        bot,
+        services.sender.pacer,
+        clock=services.clock,
+        worker_id=services.sender.worker_id,
+        on_done=on_action_done,
+        markup_for=lambda topic: opt_out_keyboard() if topic == "promotions" else None,
+    )
+    application.bot_data[official_actions.WORKER_KEY] = worker
+    await worker.start()
 
     async def on_schedule_problems(problems) -> None:
         await admin.notify_admins(
@@ -53,11 +72,14 @@ async def start(application: Application, services: Services) -> None:
     await services.scheduler.start()
 
 
-async def stop(services: Services) -> None:
+async def stop(services: Services, application: Application | None = None) -> None:
     """Stop what `start` started (idempotent: shutdown and demotion may both call it)."""
     scheduler, services.scheduler = services.scheduler, None
     sender, services.sender = services.sender, None
     if scheduler is not None:
         await scheduler.shutdown()
+    worker = application.bot_data.pop(official_actions.WORKER_KEY, None) if application else None
+    if worker is not None:
+        await worker.stop()
     if sender is not None:
         await sender.stop()

@@ -325,7 +325,8 @@ async def _citizen_ends(update: Update, context: ContextTypes.DEFAULT_TYPE, raw:
 def register(application: Application, support_chat_id: int | None) -> None:
     """Handlers of the handoff; the group's replies come before ordinary text handling."""
     add = application.add_handler
-    add(CommandHandler(["canbo", "gapcanbo"], canbo_command, filters=filters.ChatType.PRIVATE))
+    # /canbo itself is registered by bot/telegram/areas.py (admins manage officials with it).
+    add(CommandHandler("gapcanbo", canbo_command, filters=filters.ChatType.PRIVATE))
     add(CommandHandler(["tickets", "yeucau"], tickets_command))
     add(CallbackQueryHandler(on_handoff_button, pattern=callbacks.HANDOFF))
     add(CallbackQueryHandler(on_ticket_button, pattern=callbacks.TICKET))

@@ -47,6 +47,9 @@ DEFAULT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_ANSWER_LENGTH = 200
+DELETE_WINDOW = 48 * 3600  # a bot can delete its messages for everyone for 48 hours
+PAID_BROADCAST_LIMIT = 1000  # msg/s with allow_paid_broadcast (paid in Stars)
+_CANT_DELETE = "message can't be deleted for everyone"
 CALLBACK_QUERY_TTL = 15 * 60
 
 # Update kinds Telegram sends when allowed_updates is empty / never set.
@@ -141,6 +144,7 @@ _JSON_FIELDS = frozenset(
         "reply_parameters",
         "media",
         "menu_button",
+        "message_ids",
     }
 )
 _JSON_FIELD_ERRORS = {
@@ -190,6 +194,9 @@ _MEDIA_KINDS = {
     "sendVoice": ("voice", "voice.ogg", "audio/ogg"),
     "sendSticker": ("sticker", "sticker.webp", "image/webp"),
 }
+
+
+_COPYABLE_MEDIA = ("photo", "video", "document", "audio", "animation", "voice", "sticker")
 
 
 class ApiError(Exception):
@@ -360,6 +367,12 @@ class BotApiStandin:
         self.webhook_retries = 3  # extra attempts after a failed webhook delivery
         self.webhook_retry_delay = 0.05  # seconds, doubled on each retry
         self.callback_query_ttl: float = CALLBACK_QUERY_TTL
+        # Unix time of messages' "date" and of the 48-hour delete rule; tests move it.
+        self.clock: Callable[[], float] = time.time
+        # allow_paid_broadcast: these messages ignore global_rate_limit and are held to this
+        # one instead (Telegram: up to 1000/s, 0.1 Star each); None = no limit.
+        self.paid_rate_limit: float | None = PAID_BROADCAST_LIMIT
+        self.paid_messages = 0  # messages sent with allow_paid_broadcast (Stars spent / 0.1)
 
         # --- observation ---------------------------------------------------------------
         self.calls: list[Call] = []
@@ -389,6 +402,7 @@ class BotApiStandin:
         self._webhook_task: asyncio.Task | None = None
         self._injected: dict[str, deque[_Injected]] = {}
         self._global_window = _RateWindow()
+        self._paid_window = _RateWindow()
         self._chat_windows: dict[int, _RateWindow] = {}
         self._poll_generation = 0
         self._waiters: set[asyncio.Future] = set()
@@ -409,7 +423,11 @@ class BotApiStandin:
                 "getMyCommands",
                 "deleteMyCommands",
                 "sendMessage",
+                "sendMediaGroup",
+                "copyMessage",
+                "copyMessages",
                 "editMessageText",
+                "editMessageCaption",
                 "editMessageReplyMarkup",
                 "deleteMessage",
                 "answerCallbackQuery",
@@ -632,11 +650,66 @@ class BotApiStandin:
         }
         return self._push_content(chat_id, {"sticker": sticker}, kwargs)
 
-    def push_photo(self, chat_id: int, *, caption: str | None = None, **kwargs: Any) -> dict:
+    def push_photo(
+        self,
+        chat_id: int,
+        *,
+        caption: str | None = None,
+        caption_entities: list[dict] | None = None,
+        media_group_id: str | None = None,
+        **kwargs: Any,
+    ) -> dict:
         content: dict[str, Any] = {"photo": self._photo_sizes(b"\xff\xd8\xff\xe0 photo")}
         if caption is not None:
             content["caption"] = caption
+        if caption_entities:
+            content["caption_entities"] = caption_entities
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
         return self._push_content(chat_id, content, kwargs)
+
+    def push_video(
+        self,
+        chat_id: int,
+        *,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        **kwargs: Any,
+    ) -> dict:
+        file = self._new_file("videos", b"\x00\x00\x00 ftypmp42 video", "mp4")
+        video = {
+            **self._file_ref(file),
+            "width": 640,
+            "height": 360,
+            "duration": 5,
+            "mime_type": "video/mp4",
+            "file_name": "video.mp4",
+        }
+        content: dict[str, Any] = {"video": video}
+        if caption is not None:
+            content["caption"] = caption
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
+        return self._push_content(chat_id, content, kwargs)
+
+    def push_album(
+        self, chat_id: int, kinds: list[str], *, caption: str | None = None, **kwargs: Any
+    ) -> list[dict]:
+        """A user sends an album: one update per item ("photo" or "video"), sharing a
+        media_group_id, the caption on the first item (as Telegram delivers it)."""
+        group = f"1{next(self._file_ids):05d}77"
+        updates = []
+        for index, kind in enumerate(kinds):
+            push = self.push_photo if kind == "photo" else self.push_video
+            updates.append(
+                push(
+                    chat_id,
+                    caption=caption if index == 0 else None,
+                    media_group_id=group,
+                    **kwargs,
+                )
+            )
+        return updates
 
     def push_voice(self, chat_id: int, *, duration: int = 3, **kwargs: Any) -> dict:
         file = self._new_file("voice", b"OggS voice", "oga")
@@ -694,6 +767,14 @@ class BotApiStandin:
         edited["edit_date"] = int(time.time())
         chat.messages[message_id] = edited
         return self.push_update("edited_message", edited)
+
+    def user_deletes(self, chat_id: int, message_id: int) -> None:
+        """The user deletes a message in their chat (no update is sent to the bot)."""
+        chat = self._chat(chat_id)
+        chat.deleted.add(message_id)
+        for record in self._sent:
+            if record["chat_id"] == chat_id and record["message_id"] == message_id:
+                record["deleted"] = True
 
     def _push_content(self, chat_id: int, content: dict, kwargs: dict) -> dict:
         message = self._incoming_message(chat_id, content, **kwargs)
@@ -1056,7 +1137,7 @@ class BotApiStandin:
             "message_id": chat.take_message_id(),
             "from": user,
             "chat": chat.as_json(),
-            "date": int(time.time()),
+            "date": int(self.clock()),
         }
         if reply_to is not None:
             replied = chat.messages.get(reply_to)
@@ -1120,12 +1201,19 @@ class BotApiStandin:
             kind = "supergroup" if chat.type == "supergroup" else "group"
             raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
 
-    def _check_rate(self, method: str, chat: _Chat) -> float | None:
-        """Raise 429 if one more message would exceed a flood limit; returns ``now``."""
+    def _check_rate(self, method: str, chat: _Chat, paid: bool = False) -> float | None:
+        """Raise 429 if one more message would exceed a flood limit; returns ``now``.
+
+        A paid broadcast message is held to ``paid_rate_limit`` instead of the global limit."""
         if method.lower() in _NOT_RATE_LIMITED:
             return None
         now = time.monotonic()
-        if self.global_rate_limit:
+        if paid:
+            if self.paid_rate_limit:
+                retry_after = self._paid_window.check(self.paid_rate_limit, now)
+                if retry_after:
+                    raise _flood(retry_after)
+        elif self.global_rate_limit:
             retry_after = self._global_window.check(self.global_rate_limit, now)
             if retry_after:
                 raise _flood(retry_after)
@@ -1136,10 +1224,14 @@ class BotApiStandin:
                 raise _flood(retry_after)
         return now
 
-    def _count_success(self, chat: _Chat, now: float | None) -> None:
+    def _count_success(self, chat: _Chat, now: float | None, paid: bool = False) -> None:
         if now is None:
             return
-        self._global_window.add(now)
+        if paid:
+            self._paid_window.add(now)
+            self.paid_messages += 1
+        else:
+            self._global_window.add(now)
         self._chat_windows.setdefault(chat.id, _RateWindow()).add(now)
 
     @staticmethod
@@ -1205,16 +1297,20 @@ class BotApiStandin:
         content: dict,
         record: dict,
         markup: dict | None,
+        checked_rate: float | None = None,
     ) -> dict:
-        """Check reachability and flood limits, then store and return the bot's message."""
+        """Check reachability and flood limits, then store and return the bot's message.
+
+        ``checked_rate``: the caller already checked the flood limits (an album, all at once)."""
         self._check_reachable(chat)
         reply_to = self._reply_to(chat, params)
-        now = self._check_rate(method, chat)
+        paid = bool(params.get("allow_paid_broadcast"))
+        now = self._check_rate(method, chat, paid) if checked_rate is None else checked_rate
         message: dict[str, Any] = {
             "message_id": chat.take_message_id(),
             "from": dict(self.bot_user),
             "chat": chat.as_json(),
-            "date": int(time.time()),
+            "date": int(self.clock()),
         }
         if reply_to is not None:
             message["reply_to_message"] = reply_to
@@ -1222,7 +1318,7 @@ class BotApiStandin:
         if markup is not None and "inline_keyboard" in markup:
             message["reply_markup"] = markup
         chat.messages[message["message_id"]] = message
-        self._count_success(chat, now)
+        self._count_success(chat, now, paid)
         self._sent.append(
             {
                 "message_id": message["message_id"],
@@ -1526,11 +1622,25 @@ class BotApiStandin:
         return self._deliver("sendMessage", chat, params, content, record, markup)
 
     async def _api_send_media(self, method: str, params: dict, request: web.Request | None) -> dict:
-        field_name, default_name, mime = _MEDIA_KINDS[method]
+        field_name = _MEDIA_KINDS[method][0]
         chat = self._target_chat(params)
         value = params.get(field_name)
         if value is None or value == "":
             raise _bad(f"there is no {field_name} in the request")
+        media = self._media_value(method, value, params)
+        caption, caption_entities = self._caption(params)
+        markup = _validate_reply_markup(params.get("reply_markup"))
+        content: dict[str, Any] = {field_name: media}
+        if caption:
+            content["caption"] = caption
+            if caption_entities:
+                content["caption_entities"] = caption_entities
+        record = {"caption": caption or None, "media": field_name, "entities": caption_entities}
+        return self._deliver(method, chat, params, content, record, markup)
+
+    def _media_value(self, method: str, value: Any, params: dict) -> Any:
+        """The Message field for a file given by upload, file_id or URL."""
+        field_name, default_name, mime = _MEDIA_KINDS[method]
         if isinstance(value, web.FileField):
             data = value.file.read()
             file = self._new_file(
@@ -1547,37 +1657,146 @@ class BotApiStandin:
             file_name = value.rsplit("/", 1)[-1] or default_name
         else:
             raise _bad("wrong file identifier/HTTP URL specified")
-        caption, caption_entities = None, []
-        if params.get("caption"):
-            caption, caption_entities = self._format(
-                params["caption"], params.get("parse_mode"), params.get("caption_entities")
-            )
-            if utf16_len(caption) > MAX_CAPTION_LENGTH:
-                raise _bad("message caption is too long")
-        markup = _validate_reply_markup(params.get("reply_markup"))
         if field_name == "photo":
-            media: Any = self._photo_sizes(file["content"])
-        else:
-            media = self._file_ref(file)
-            if field_name in ("document", "audio", "video", "animation"):
-                media.update(file_name=file_name, mime_type=mime)
-            if field_name in ("audio", "video", "animation", "voice"):
-                media["duration"] = params.get("duration") or 1
-            if field_name in ("video", "animation"):
-                media.update(width=params.get("width") or 640, height=params.get("height") or 360)
-            if field_name == "voice":
-                media["mime_type"] = mime
-            if field_name == "sticker":
-                media.update(
-                    type="regular", width=512, height=512, is_animated=False, is_video=False
+            return self._photo_sizes(file["content"])
+        media = self._file_ref(file)
+        if field_name in ("document", "audio", "video", "animation"):
+            media.update(file_name=file_name, mime_type=mime)
+        if field_name in ("audio", "video", "animation", "voice"):
+            media["duration"] = params.get("duration") or 1
+        if field_name in ("video", "animation"):
+            media.update(width=params.get("width") or 640, height=params.get("height") or 360)
+        if field_name == "voice":
+            media["mime_type"] = mime
+        if field_name == "sticker":
+            media.update(type="regular", width=512, height=512, is_animated=False, is_video=False)
+        return media
+
+    def _caption(self, params: dict) -> tuple[str | None, list[dict]]:
+        if not params.get("caption"):
+            return None, []
+        caption, entities = self._format(
+            params["caption"], params.get("parse_mode"), params.get("caption_entities")
+        )
+        if utf16_len(caption) > MAX_CAPTION_LENGTH:
+            raise _bad("message caption is too long")
+        return caption or None, entities
+
+    async def _api_sendMediaGroup(self, params: dict, request: web.Request | None) -> list[dict]:
+        chat = self._target_chat(params)
+        items = params.get("media")
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise _bad("can't parse media JSON object")
+        if not 2 <= len(items) <= 10:
+            raise _bad("wrong number of media specified: must include 2-10 items")
+        kinds = [item.get("type") for item in items]
+        for kind in kinds:
+            if kind not in ("photo", "video", "document", "audio"):
+                raise _bad(f"unsupported media type {kind!r} in a media group")
+        for alone in ("document", "audio"):
+            if alone in kinds and set(kinds) != {alone}:
+                raise _bad(f"{alone} can't be mixed with other media types")
+        contents = []
+        for item, kind in zip(items, kinds, strict=True):
+            value = item.get("media")
+            if isinstance(value, str) and value.startswith("attach://"):
+                value = params.get(value[len("attach://") :])
+            if value is None or value == "":
+                raise _bad(f"there is no {kind} in the request")
+            method = "send" + kind.capitalize()
+            caption, entities = self._caption(
+                {
+                    "caption": item.get("caption"),
+                    "parse_mode": item.get("parse_mode"),
+                    "caption_entities": item.get("caption_entities"),
+                }
+            )
+            contents.append((kind, self._media_value(method, value, item), caption, entities))
+        self._check_reachable(chat)
+        now = self._check_rate("sendMediaGroup", chat, bool(params.get("allow_paid_broadcast")))
+        group = f"{next(self._file_ids):06d}{chat.id % 1000:03d}"
+        messages = []
+        for kind, media, caption, entities in contents:
+            content: dict[str, Any] = {kind: media, "media_group_id": group}
+            if caption:
+                content["caption"] = caption
+                if entities:
+                    content["caption_entities"] = entities
+            record = {
+                "caption": caption,
+                "media": kind,
+                "entities": entities,
+                "media_group_id": group,
+            }
+            messages.append(
+                self._deliver("sendMediaGroup", chat, params, content, record, None, now)
+            )
+        return messages
+
+    def _source_message(self, params: dict, message_id: Any) -> dict | None:
+        source_chat = self._target_chat({"chat_id": params.get("from_chat_id")})
+        if not isinstance(message_id, int) or message_id in source_chat.deleted:
+            return None
+        return source_chat.messages.get(message_id)
+
+    def _copied_content(self, source: dict, params: dict) -> tuple[dict, dict]:
+        kept = ("text", "entities", "caption", "caption_entities", *_COPYABLE_MEDIA)
+        content = {k: copy.deepcopy(v) for k, v in source.items() if k in kept}
+        media = next((k for k in _COPYABLE_MEDIA if k in content), None)
+        if media is not None and "caption" in params:
+            content.pop("caption", None)
+            content.pop("caption_entities", None)
+            caption, entities = self._caption(params)
+            if caption:
+                content["caption"] = caption
+                if entities:
+                    content["caption_entities"] = entities
+        record = {
+            "text": content.get("text"),
+            "source_text": content.get("text"),
+            "entities": content.get("entities") or content.get("caption_entities") or [],
+            "caption": content.get("caption"),
+            "media": media,
+        }
+        return content, record
+
+    async def _api_copyMessage(self, params: dict, request: web.Request | None) -> dict:
+        chat = self._target_chat(params)
+        source = self._source_message(params, params.get("message_id"))
+        if source is None:
+            raise _bad("message to copy not found")
+        if not any(k in source for k in ("text", *_COPYABLE_MEDIA)):
+            raise _bad("message can't be copied")
+        content, record = self._copied_content(source, params)
+        markup = _validate_reply_markup(params.get("reply_markup"))
+        message = self._deliver("copyMessage", chat, params, content, record, markup)
+        return {"message_id": message["message_id"]}
+
+    async def _api_copyMessages(self, params: dict, request: web.Request | None) -> list[dict]:
+        chat = self._target_chat(params)
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+            raise _bad("message_ids must be a list of 1-100 message identifiers")
+        if any(not isinstance(i, int) for i in ids) or ids != sorted(set(ids)):
+            raise _bad("message identifiers must be specified in strictly increasing order")
+        sources = [m for m in (self._source_message(params, i) for i in ids) if m is not None]
+        sources = [m for m in sources if any(k in m for k in ("text", *_COPYABLE_MEDIA))]
+        if not sources:
+            raise _bad("there are no messages to copy")
+        self._check_reachable(chat)
+        now = self._check_rate("copyMessages", chat, bool(params.get("allow_paid_broadcast")))
+        groups: dict[str, str] = {}
+        copied = []
+        for source in sources:
+            content, record = self._copied_content(source, {})
+            if source.get("media_group_id"):
+                group = groups.setdefault(
+                    source["media_group_id"], f"{next(self._file_ids):06d}{chat.id % 1000:03d}"
                 )
-        content: dict[str, Any] = {field_name: media}
-        if caption:
-            content["caption"] = caption
-            if caption_entities:
-                content["caption_entities"] = caption_entities
-        record = {"caption": caption or None, "media": field_name, "entities": caption_entities}
-        return self._deliver(method, chat, params, content, record, markup)
+                content["media_group_id"] = record["media_group_id"] = group
+            message = self._deliver("copyMessages", chat, params, content, record, None, now)
+            copied.append({"message_id": message["message_id"]})
+        return copied
 
     async def _api_editMessageText(self, params: dict, request: web.Request | None) -> dict:
         chat = self._target_chat(params)
@@ -1622,6 +1841,49 @@ class BotApiStandin:
         )
         return message
 
+    async def _api_editMessageCaption(self, params: dict, request: web.Request | None) -> dict:
+        chat = self._target_chat(params)
+        message, record = self._own_message(chat, params, "edit")
+        markup = _validate_reply_markup(params.get("reply_markup"))
+        if not message.get("from", {}).get("is_bot") or record is None:
+            raise _bad("message can't be edited")
+        if "text" in message:
+            raise _bad("there is no caption in the message to edit")
+        caption, entities = self._caption(params)
+        self._check_reachable(chat)
+        inline = markup if markup is not None and "inline_keyboard" in markup else None
+        if (
+            message.get("caption") == caption
+            and message.get("caption_entities", []) == entities
+            and message.get("reply_markup") == inline
+        ):
+            raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
+        record["edits"].append(
+            {
+                "caption": record["caption"],
+                "entities": record["entities"],
+                "reply_markup": record["reply_markup"],
+                "parse_mode": record["parse_mode"],
+            }
+        )
+        for key in ("caption", "caption_entities", "reply_markup"):
+            message.pop(key, None)
+        if caption:
+            message["caption"] = caption
+            if entities:
+                message["caption_entities"] = entities
+        if inline is not None:
+            message["reply_markup"] = inline
+        message["edit_date"] = int(self.clock())
+        record.update(
+            caption=caption,
+            entities=entities,
+            parse_mode=params.get("parse_mode"),
+            reply_markup=inline,
+            edit_date=message["edit_date"],
+        )
+        return message
+
     async def _api_editMessageReplyMarkup(self, params: dict, request: web.Request | None) -> dict:
         chat = self._target_chat(params)
         message, record = self._own_message(chat, params, "edit")
@@ -1649,7 +1911,9 @@ class BotApiStandin:
 
     async def _api_deleteMessage(self, params: dict, request: web.Request | None) -> bool:
         chat = self._target_chat(params)
-        self._own_message(chat, params, "delete")
+        message, _ = self._own_message(chat, params, "delete")
+        if self.clock() - message.get("date", 0) > DELETE_WINDOW:
+            raise _bad(_CANT_DELETE)
         chat.deleted.add(params["message_id"])
         for record in self._sent:
             if record["chat_id"] == chat.id and record["message_id"] == params["message_id"]:

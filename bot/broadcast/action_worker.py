@@ -1,0 +1,331 @@
+"""ActionWorker: takes recall and edit items to Telegram, paced with the sender, exactly once.
+
+It shares the sender's `Pacer`, so deletions and edits count against the same global rate and
+per-chat gap as messages. At most `max_in_flight` requests are open; every item is committed
+`sending` before its first request and finished after the answer. See bot/broadcast/actions.py
+for what a crash leaves behind and why it is safe to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.broadcast import actions
+from bot.broadcast import promotion_rules as rules
+from bot.broadcast.actions import ClaimedItem
+from bot.broadcast.content import Content, edit_content
+from bot.broadcast.outcomes import retry_after_seconds
+from bot.broadcast.pacing import Pacer
+from bot.db import is_sqlite
+from bot.models import ActionKind, Campaign, CampaignAction, CampaignExtra, ItemStatus, Topic
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+NOT_FOUND = ("message to delete not found", "message to edit not found", "chat not found")
+TOO_OLD = ("message can't be deleted",)
+NOT_MODIFIED = "message is not modified"
+ActionDone = Callable[[actions.ActionReport], Awaitable[Any]]
+
+
+class ActionWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        bot: Bot,
+        pacer: Pacer,
+        *,
+        clock: Callable[[], datetime],
+        worker_id: str,
+        on_done: ActionDone | None = None,
+        markup_for: Callable[[str], Any] | None = None,
+        batch_size: int = 10,
+        max_in_flight: int = 2,
+        lease_seconds: float = 60.0,
+        retry_base_seconds: float = 2.0,
+        idle_poll_seconds: float = 5.0,
+        single_sender: bool | None = None,
+    ) -> None:
+        self.engine = engine
+        self.bot = bot
+        self.pacer = pacer
+        self.clock = clock
+        self.worker_id = worker_id
+        self.on_done = on_done
+        self.markup_for = markup_for or (lambda _topic: None)
+        self.batch_size = batch_size
+        self.lease = timedelta(seconds=lease_seconds)
+        self.retry_base_seconds = retry_base_seconds
+        self.idle_poll_seconds = idle_poll_seconds
+        self.single_sender = is_sqlite(engine) if single_sender is None else single_sender
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._changed = asyncio.Event()
+        self._lanes: set[asyncio.Task] = set()
+        self._callbacks: set[asyncio.Task] = set()
+        self._actions: dict[int, tuple[str, str, Content]] = {}  # kind, topic, new content
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._stopping = False
+            self._task = asyncio.create_task(self._serve(), name="action-worker")
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        self._stopping = True
+        self._changed.set()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(task, timeout)
+        except TimeoutError:
+            log.warning("action worker %s did not stop in %ss", self.worker_id, timeout)
+
+    def wake(self) -> None:
+        self._changed.set()
+
+    async def run_until_idle(self, max_wait: float = 30.0) -> None:
+        """For tests: work until nothing is due within `max_wait` seconds."""
+        await self._db(self._recover)
+        while True:
+            if not await self._turn():
+                await self._drain()
+                await self._close_finished()
+                due = await self._due_in()
+                if due is None or due > max_wait:
+                    break
+                await asyncio.sleep(max(due, 0.05))
+        await asyncio.gather(*self._callbacks, return_exceptions=True)
+
+    # -- loop -------------------------------------------------------------------------------
+    async def _serve(self) -> None:
+        try:
+            await self._db(self._recover)
+            while not self._stopping:
+                try:
+                    if await self._turn():
+                        continue
+                    await self._close_finished()
+                    due = await self._due_in()
+                    poll = self.idle_poll_seconds
+                    await self._nap(poll if due is None else max(min(due, poll), 0.05))
+                except Exception:
+                    log.exception("action worker %s: step failed, retrying", self.worker_id)
+                    await self._nap(self.idle_poll_seconds)
+            await self._drain()
+            await self._db(actions.release_items, self.engine, worker_id=self.worker_id)
+            await self._close_finished()
+            await asyncio.gather(*self._callbacks, return_exceptions=True)
+        except asyncio.CancelledError:
+            for lane in list(self._lanes):
+                lane.cancel()
+            raise
+
+    def _recover(self) -> None:
+        count = actions.recover_items(
+            self.engine,
+            worker_id=self.worker_id,
+            now=self.clock(),
+            lease=self.lease,
+            single_sender=self.single_sender,
+        )
+        if count:
+            log.warning("%s recall/edit items were in flight at a crash: checking them", count)
+
+    async def _turn(self) -> bool:
+        """Claim a batch and start it; False if nothing was due."""
+        items = await self._db(
+            actions.claim_items,
+            self.engine,
+            worker_id=self.worker_id,
+            now=self.clock(),
+            lease=self.lease,
+            limit=self.batch_size,
+        )
+        for item in items:
+            while (wait := self.pacer.chat_wait(item.chat_id)) > 0:
+                await asyncio.sleep(min(wait, 1.0))
+            await self._slots.acquire()
+            if self._stopping:
+                self._slots.release()
+                break
+            self.pacer.chat_started(item.chat_id)
+            lane = asyncio.create_task(self._process(item))
+            self._lanes.add(lane)
+            lane.add_done_callback(self._lanes.discard)
+        return bool(items)
+
+    async def _drain(self) -> None:
+        if self._lanes:
+            await asyncio.gather(*self._lanes, return_exceptions=True)
+
+    async def _due_in(self) -> float | None:
+        now = self.clock()
+        due = await self._db(actions.next_item_due, self.engine, now=now, lease=self.lease)
+        return None if due is None else max(0.0, (due - now).total_seconds())
+
+    async def _nap(self, seconds: float) -> None:
+        if seconds > 0 and not self._changed.is_set():
+            with contextlib.suppress(TimeoutError):
+                timeout = None if math.isinf(seconds) else seconds
+                await asyncio.wait_for(self._changed.wait(), timeout)
+        self._changed.clear()
+
+    async def _close_finished(self) -> None:
+        for action_id in await self._db(actions.finish_actions, self.engine, now=self.clock()):
+            self._actions.pop(action_id, None)
+            log.info("recall/edit %s finished", action_id)
+            if self.on_done is not None:
+                task = asyncio.create_task(self._report(action_id))
+                self._callbacks.add(task)
+                task.add_done_callback(self._callbacks.discard)
+
+    async def _report(self, action_id: int) -> None:
+        try:
+            report = await self._db(actions.action_report, self.engine, action_id)
+            if report is not None and self.on_done is not None:
+                await self.on_done(report)
+        except Exception:
+            log.exception("report of recall/edit %s failed", action_id)
+
+    # -- one item ---------------------------------------------------------------------------
+    async def _action(self, action_id: int) -> tuple[str, str, Content]:
+        cached = self._actions.get(action_id)
+        if cached is None:
+            cached = await self._db(self._load_action, action_id)
+            self._actions[action_id] = cached
+        return cached
+
+    def _load_action(self, action_id: int) -> tuple[str, str, Content]:
+        with self.engine.connect() as connection:
+            kind, text, topic, media = connection.execute(
+                select(
+                    CampaignAction.kind, CampaignAction.text, Campaign.topic, CampaignExtra.media
+                )
+                .join(Campaign, Campaign.id == CampaignAction.campaign_id)
+                .outerjoin(CampaignExtra, CampaignExtra.campaign_id == Campaign.id)
+                .where(CampaignAction.id == action_id)
+            ).one()
+        content = Content.from_storage(text or "", media)
+        if topic == Topic.PROMOTIONS.value:
+            content = content.with_text(rules.with_ad_prefix(content.text))
+        return kind, topic, content
+
+    async def _process(self, item: ClaimedItem) -> None:
+        try:
+            await self._handle(item)
+        except Exception:
+            log.exception("recall/edit item %s: unexpected error", item.id)
+        finally:
+            self.pacer.chat_finished(item.chat_id)
+            self._slots.release()
+            self._changed.set()
+
+    async def _handle(self, item: ClaimedItem) -> None:
+        kind, topic, content = await self._action(item.action_id)
+        now = self.clock()
+        recall = kind == ActionKind.RECALL.value
+        if recall and item.sent_at is not None and now - item.sent_at > actions.DELETE_WINDOW:
+            await self._finish(item, ItemStatus.TOO_OLD, "older than 48 hours")
+            return
+        await self.pacer.wait_unpaused()
+        started = await self._db(
+            actions.start_item, self.engine, item.id, worker_id=self.worker_id, now=now
+        )
+        if not started:
+            return
+        outcome: ItemStatus = ItemStatus.DONE
+        error: str | None = None
+        for message_id in item.message_ids:
+            await self.pacer.take()
+            try:
+                if recall:
+                    result = await self._delete(item, message_id)
+                else:
+                    await edit_content(
+                        self.bot,
+                        item.chat_id,
+                        message_id,
+                        content,
+                        reply_markup=self.markup_for(topic),
+                    )
+                    result = ItemStatus.DONE
+            except RetryAfter as flood:
+                self.pacer.pause(retry_after_seconds(flood))
+                await self._db(actions.item_back, self.engine, item.id, worker_id=self.worker_id)
+                return
+            except BadRequest as bad:
+                result, error = self._bad_request(bad), bad.message
+            except Forbidden as forbidden:
+                result, error = ItemStatus.GONE, forbidden.message
+            except TelegramError as other:  # network: the request may or may not have arrived
+                await self._retry(item, str(other))
+                return
+            except Exception as other:
+                await self._retry(item, repr(other))
+                raise
+            if result is not ItemStatus.DONE:
+                outcome = result if outcome is ItemStatus.DONE else outcome
+        await self._finish(item, outcome, error if outcome is not ItemStatus.DONE else None)
+
+    async def _delete(self, item: ClaimedItem, message_id: int) -> ItemStatus:
+        if item.ambiguous:
+            # The delete may have happened before a crash: probe without changing anything.
+            try:
+                await self.bot.edit_message_reply_markup(item.chat_id, message_id)
+            except BadRequest as probe:
+                text = probe.message.lower()
+                if "not found" in text:
+                    return ItemStatus.DONE  # we deleted it before the crash
+                if NOT_MODIFIED not in text:
+                    raise
+            await self.pacer.take()
+        await self.bot.delete_message(item.chat_id, message_id)
+        return ItemStatus.DONE
+
+    @staticmethod
+    def _bad_request(error: BadRequest) -> ItemStatus:
+        text = error.message.lower()
+        if NOT_MODIFIED in text:
+            return ItemStatus.DONE
+        if any(phrase in text for phrase in TOO_OLD):
+            return ItemStatus.TOO_OLD
+        if any(phrase in text for phrase in NOT_FOUND):
+            return ItemStatus.GONE
+        return ItemStatus.FAILED
+
+    async def _finish(self, item: ClaimedItem, status: ItemStatus, error: str | None) -> None:
+        await self._db(
+            actions.finish_item, self.engine, item.id, status=status, now=self.clock(), error=error
+        )
+
+    async def _retry(self, item: ClaimedItem, error: str) -> None:
+        attempts = item.attempts + 1
+        self.pacer.pause(self.retry_base_seconds)
+        if attempts >= MAX_ATTEMPTS:
+            await self._finish(item, ItemStatus.FAILED, f"gave up after {attempts}: {error}")
+            return
+        await self._db(
+            actions.retry_item,
+            self.engine,
+            item.id,
+            not_before=self.clock() + timedelta(seconds=self.retry_base_seconds * 2**attempts),
+            attempts=attempts,
+            error=actions.AMBIGUOUS,
+        )
+
+    @staticmethod
+    async def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(function, *args, **kwargs)

@@ -1,0 +1,1 @@
+"""User-facing Vietnamese texts, one module per audience."""
