@@ -747,8 +747,17 @@ def main() -> None:
         book.synonyms,
         book.phrases,
     )
+    # half the entries reduced to their question alone: a FAQ being extended
+    mixed = FaqBook(
+        {
+            k: dataclasses.replace(e, variants=(), keywords=()) if i % 2 else e
+            for i, (k, e) in enumerate(book.entries.items())
+        },
+        book.synonyms,
+        book.phrases,
+    )
     labelled = read_cases(cases_path)
-    sources = [(Matcher(b, decision=Decision()), labelled) for b in (book, poor)]
+    sources = [(Matcher(b, decision=Decision()), labelled) for b in (book, poor, mixed)]
     decision = fit_prior(sources, ANSWER_THRESHOLD, SUGGEST_THRESHOLD)
     target = Path(__file__).parent / "data" / "decision_prior.json"
     target.write_text(json.dumps(decision.to_json(), indent=1) + "\n", encoding="utf-8")
