@@ -53,6 +53,9 @@ class Weights:
     fuzzy: float = 0.25  # share of the rapidfuzz re-rank score in the final score
     place: float = 0.35  # a place name ("Buôn Ma Thuột") counts this fraction of its weight
     story: float = 0.8  # words outside the asking clause of a long message count this much
+    # an entry with few phrasings leans on its answer text: answer words count
+    # answer_text * (1 + sparse_answer / phrasings), capped at 1
+    sparse_answer: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -361,6 +364,9 @@ class Matcher:
         self._weighted = weighted
         self._bigram = bigram
         self._n_entry_units = n_entry_units
+        counts = np.diff(np.append(index.entry_start, len(index.phr_units))).astype(np.float64)
+        boost = 1.0 + self.weights.sparse_answer / np.maximum(counts, 1.0)
+        self._answer_boost = np.minimum(boost, 1.0 / max(self.weights.answer_text, 1e-9))
         self._df = np.diff(entry_ptr)
         self._answer_df = np.diff(answer_ptr)
         return index
@@ -587,6 +593,8 @@ class Matcher:
         answer_cov = _accumulate(
             index.answer_ptr, index.answer_post, known_ids, known_effective * w.answer_text, n
         )
+        if w.sparse_answer:
+            answer_cov *= self._answer_boost
         # each phrasing's best share covered by the query (precision)
         matched = _accumulate(
             index.phr_ptr, index.phr_post, known_ids, known_effective, len(index.phr_units)
@@ -756,7 +764,7 @@ def _accumulate(
     starts, ends = ptr[units], ptr[units + 1]
     return np.bincount(
         post[_ranges(starts, ends)], weights=np.repeat(weights, ends - starts), minlength=n_targets
-    )
+    ).astype(np.float64, copy=False)  # an empty bincount is integer
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -61,6 +61,25 @@ def test_accuracy_on_labelled_questions(matcher: Matcher, split: str) -> None:
     assert report.helpful >= helpful, summary
 
 
+def test_accuracy_with_half_the_entries_reduced_to_their_question(matcher: Matcher) -> None:
+    """A FAQ being extended: new entries have a question and an answer, nothing else."""
+    book = matcher.book
+    mixed = Matcher(
+        FaqBook(
+            {
+                k: dataclasses.replace(e, variants=(), keywords=()) if i % 2 else e
+                for i, (k, e) in enumerate(book.entries.items())
+            },
+            book.synonyms,
+            book.phrases,
+        )
+    )
+    summary = evaluate(mixed, read_cases(DATA / "cases_dev.tsv")).summary()
+    assert summary["overall"] >= 0.74, summary
+    assert summary["confidently_wrong"] <= 0.045, summary
+    assert summary["helpful"] >= 0.89, summary
+
+
 @pytest.mark.parametrize("split", sorted(POOR_FLOORS))
 def test_accuracy_with_one_variant_per_entry(poor_matcher: Matcher, split: str) -> None:
     report = evaluate(poor_matcher, read_cases(DATA / split))
