@@ -182,3 +182,12 @@ class TicketMessage(SQLModel, table=True):
     support_message_id: int | None = Field(default=None, index=True)
     author_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class ReplicaLoad(SQLModel, table=True):
+    """Messages per second one replica recently sent outside the outbox sender (the leader's
+    pacer leaves that much of Telegram's global limit free). Upserted every second."""
+
+    replica_id: str = Field(primary_key=True, max_length=64)
+    rate: float = 0.0
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime, index=True)
