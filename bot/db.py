@@ -112,8 +112,11 @@ def database_unavailable(error: BaseException) -> bool:
         return False
     if error.connection_invalidated:
         return True
-    name = type(error.orig).__name__
-    return name in ("OperationalError", "InterfaceError") or "locked" in str(error.orig)
+    if isinstance(error.orig, sqlite3.Error):  # SQLite calls nearly everything OperationalError
+        message = str(error.orig).lower()
+        return any(part in message for part in ("locked", "busy", "unable to open", "disk i/o"))
+    # psycopg: OperationalError is the server gone or refusing; SQL mistakes are other classes
+    return type(error.orig).__name__ in ("OperationalError", "InterfaceError")
 
 
 async def retry_while_unavailable(

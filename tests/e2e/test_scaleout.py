@@ -7,6 +7,7 @@ updates by webhook to the proxy. Each test is a real multi-process scenario (mar
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +17,27 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.broadcast import campaign_report, create_campaign
 from bot.db import create_db_engine, upgrade_database
+from bot.leadership import LeaderElection
 from bot.models import Topic
 
 from pg_cluster import POSTGRES_ADMIN_URL, PrivateCluster
-from replicas import Citizens, delivered, deployment, rate_limited, seed_subscribers
+from replicas import (
+    QUESTION,
+    ROOT,
+    SECRET,
+    Citizens,
+    Deployment,
+    Replica,
+    answered,
+    delivered,
+    deployment,
+    free_port,
+    rate_limited,
+    replica_env,
+    seed_subscribers,
+)
 from telegram_standin import BotApiStandin
+from webhook_proxy import RoundRobinProxy
 
 pytestmark = pytest.mark.slow
 
@@ -176,3 +193,86 @@ async def test_database_outage_mid_broadcast(
     record_property("sent_during_outage", during)
     record_property("lost", lost)
     engine.dispose()
+
+
+async def test_metrics_move_during_a_broadcast(
+    standin: BotApiStandin, tmp_path: Path, pg_url: str
+) -> None:
+    subscribers = range(400_000, 400_300)
+    blocked = {400_007, 400_100}
+    standin.blocked_chats |= blocked
+    telegram_limits(standin)
+    engine = prepared(pg_url, subscribers, blocked)
+    async with deployment(standin, tmp_path, pg_url, count=1) as deployed:
+        [replica] = deployed.replicas
+        await deployed.wait_for_one_leader()
+        before = await deployed.metrics(replica)
+        campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None)
+
+        async def sample(predicate):
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while loop.time() < deadline:
+                values = await deployed.metrics(replica)
+                if predicate(values):
+                    return values
+                await asyncio.sleep(0.2)
+            raise AssertionError(f"metrics never matched: {values}")
+
+        pending = ("dcbot_outbox_depth", (("status", "pending"),))
+        sent = ("dcbot_messages_sent_total", ())
+        limited = ("dcbot_telegram_429_total", ())
+        unreachable = ("dcbot_unreachable_users_marked_total", ())
+        mid = await sample(lambda m: m.get(pending, 0) > 0 and m[sent] > before[sent])
+        standin.fail_next("sendMessage", 429, retry_after=1)  # Telegram's flood control, once
+        await standin.wait_for(
+            lambda s: campaign_report(engine, campaign.id).pending == 0, timeout=40
+        )
+        after = await sample(lambda m: m.get(pending, 0) == 0 and m[limited] > before[limited])
+    assert after[sent] - before[sent] == len(subscribers) - len(blocked)
+    assert mid[sent] < after[sent]
+    assert after[limited] - before[limited] == 1
+    assert after[unreachable] - before[unreachable] == len(blocked)
+    assert after[("dcbot_leader", ())] == 1
+    check_broadcast(standin, engine, campaign.id, subscribers, blocked, max_lost=0)
+    engine.dispose()
+
+
+async def test_only_the_leader_registers_the_webhook_and_nobody_deletes_it(
+    standin: BotApiStandin, tmp_path: Path, pg_url: str
+) -> None:
+    setup = create_db_engine(pg_url)
+    upgrade_database(setup)
+    setup.dispose()
+    # Another replica (here: the test) leads, so the bot starting now is a follower.
+    other = LeaderElection(pg_url)
+    await other.start()
+    await standin.wait_for(lambda s: other.is_leader, timeout=10)
+    replica = Replica("follower", free_port(), free_port(), tmp_path / "follower.log")
+    proxy = await RoundRobinProxy([replica.upstream]).start()
+    env = replica_env(standin, tmp_path, pg_url, proxy) | {
+        "WEBHOOK_PORT": str(replica.webhook_port),
+        "HEALTH_PORT": str(replica.health_port),
+    }
+    deployed = Deployment(standin, proxy, [replica], env)
+    try:
+        replica.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
+            stdout=replica.log.open("ab"), stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        await deployed.wait_ready(200, timeout=60)
+        await asyncio.sleep(3)  # more than an election round: it stays a follower
+        assert await deployed.leaders() == []
+        assert standin.calls_to("setWebhook") == [] and standin.webhook is None
+        await other.stop()  # the leader steps down: the bot leads and registers the webhook
+        await standin.wait_for(lambda s: s.webhook is not None, timeout=10)
+        assert standin.webhook["url"] == env["WEBHOOK_URL"]
+        assert standin.webhook["secret_token"] == SECRET
+        standin.push_text(800_001, QUESTION)
+        await standin.wait_for(lambda s: answered(s, 800_001), timeout=10)
+    finally:
+        await other.stop()
+        codes = await deployed.stop_all()
+        await proxy.stop()
+    assert codes == [0]
+    assert standin.calls_to("deleteWebhook") == [] and standin.webhook is not None
