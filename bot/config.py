@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_path: str = "telegram"
+    # Only the leader calls setWebhook (when elected); false: nobody does, register it yourself.
+    webhook_register: bool = True
 
     quiet_hours: str = "22:00-07:00"
     promo_max_per_day: int = 3
@@ -87,6 +89,12 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=300.0, gt=0, le=1000)
     per_chat_interval_seconds: float = 1.0
+    # Shared rate budget (bot/rate_budget.py): the sender paces at most at
+    # TELEGRAM_GLOBAL_LIMIT - RATE_BUDGET_MARGIN - what the replicas send to citizens.
+    telegram_global_limit: float = 30.0
+    rate_budget_margin: float = 4.0
+    broadcast_rate_floor: float = 3.0
+    replica_load_fresh_seconds: float = 5.0
     flood_max_messages: int = 20
     flood_window_seconds: int = 60
     flood_mute_seconds: int = 120

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -15,9 +16,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, create_engine
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # pg_advisory_xact_lock key shared by every process of the bot ("dcbot" in ASCII).
 MIGRATION_LOCK_KEY = 0x6463626F74
@@ -99,6 +102,60 @@ def in_session(engine: Engine, work: Callable[..., T], /, *args: object, **kwarg
     """`work(session, *args, **kwargs)` in one transaction (CLI, tests, worker threads)."""
     with session_scope(engine) as session:
         return work(session, *args, **kwargs)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (worth retrying)."""
+    if isinstance(error, DisconnectionError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error.orig, sqlite3.Error):  # SQLite calls nearly everything OperationalError
+        message = str(error.orig).lower()
+        return any(part in message for part in ("locked", "busy", "unable to open", "disk i/o"))
+    # psycopg: OperationalError is the server gone or refusing; SQL mistakes are other classes
+    return type(error.orig).__name__ in ("OperationalError", "InterfaceError")
+
+
+async def retry_while_unavailable(
+    function: Callable[..., T],
+    /,
+    *args: object,
+    first_delay: float = 0.5,
+    max_delay: float = 5.0,
+    **kwargs: object,
+) -> T:
+    """`function(*args, **kwargs)` in a worker thread, retried until the database answers.
+
+    For a write that must not be lost, e.g. that Telegram accepted a message. Only errors that
+    mean "database unavailable" are retried; anything else propagates, and so does
+    cancellation.
+    """
+    delay = first_delay
+    failures = 0
+    while True:
+        try:
+            result = await asyncio.to_thread(function, *args, **kwargs)
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            failures += 1
+            if failures == 1:
+                log.warning(
+                    "%s: database unavailable, retrying until it answers: %s",
+                    getattr(function, "__name__", "write"),
+                    str(error).strip().splitlines()[0] if str(error).strip() else error,
+                )
+            await asyncio.sleep(delay)
+            delay = min(max_delay, delay * 2)
+            continue
+        if failures:
+            log.info(
+                "%s succeeded after %d attempts", getattr(function, "__name__", "write"), failures
+            )
+        return result
 
 
 def alembic_config(connection: Connection) -> Config:

@@ -65,6 +65,17 @@ LEADER = Gauge(
     "1 while this replica is the leader (runs the outbox sender and the scheduler), else 0.",
     registry=REGISTRY,
 )
+RATE_BUDGET = Gauge(
+    "dcbot_outbox_rate_budget",
+    "Messages per second the outbox sender may use: Telegram's limit minus the margin and what "
+    "the replicas send to citizens (see bot/rate_budget.py).",
+    registry=REGISTRY,
+)
+REPLICA_MESSAGE_RATE = Gauge(
+    "dcbot_replica_message_rate",
+    "Messages per second this replica sends outside the outbox sender (replies, edits).",
+    registry=REGISTRY,
+)
 DATABASE_UNAVAILABLE = Counter(
     "dcbot_database_unavailable",
     "Operations that found the database unavailable.",

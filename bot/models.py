@@ -363,3 +363,12 @@ class CitizenArea(SQLModel, table=True):
     )
     area_code: str = Field(max_length=64, index=True)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class ReplicaLoad(SQLModel, table=True):
+    """Messages per second one replica recently sent outside the outbox sender (the leader's
+    pacer leaves that much of Telegram's global limit free). Upserted every second."""
+
+    replica_id: str = Field(primary_key=True, max_length=64)
+    rate: float = 0.0
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime, index=True)

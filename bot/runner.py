@@ -1,4 +1,11 @@
-"""`dcbot run`: set up logging and the database, then poll or serve the webhook until SIGTERM."""
+"""`dcbot run`: set up logging and the database, then poll or serve the webhook until SIGTERM.
+
+Webhook mode may run as several replicas behind one URL. Starting a replica does not call
+setWebhook: the leader does once elected (WEBHOOK_REGISTER=false: nobody does, an operator
+registers it), so replicas starting or stopping never fight over it. No replica calls
+deleteWebhook when it stops, so the others keep receiving updates; a lone replica that stops
+leaves the webhook in place too, and Telegram keeps the updates until it is back.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +35,8 @@ def run_bot(settings: Settings) -> None:
         log.info(
             "starting in webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port
         )
+        if not settings.webhook_register:
+            log.info("WEBHOOK_REGISTER is off: no replica calls setWebhook; register it yourself")
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,

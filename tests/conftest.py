@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -13,12 +12,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.db import create_db_engine, upgrade_database
 
+from pg_cluster import POSTGRES_ADMIN_URL, PrivateCluster, private_cluster_running
 from telegram_standin import BotApiStandin
-
-# The database we connect to in order to create and drop the throwaway ones.
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +64,10 @@ async def standin() -> AsyncIterator[BotApiStandin]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def private_cluster() -> Iterator[PrivateCluster]:
+    """A private PostgreSQL cluster (tests/pg_cluster.py) that a test may stop and start."""
+    with private_cluster_running() as cluster:
+        yield cluster

@@ -145,8 +145,8 @@ async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
     engine = create_db_engine(env["DATABASE_URL"])
     upgrade_database(engine)
     for chat_id in SUBSCRIBERS:
-        citizens.touch_user(engine, chat_id, "An")
-        citizens.subscribe(engine, chat_id, Topic.ANNOUNCEMENTS)
+        in_session(engine, citizens.touch_user, chat_id, "An")
+        in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
     campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Tin nhầm", created_by=None)
     standin.global_rate_limit = 30
     log = tmp_path / "bot.log"

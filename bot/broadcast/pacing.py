@@ -20,6 +20,7 @@ class Pacer:
         *,
         burst: float = 1.0,
         now: Callable[[], float] | None = None,
+        rate_budget: Callable[[], float] | None = None,
     ) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
@@ -32,6 +33,9 @@ class Pacer:
         self._refilled_at: float | None = None
         self._paused_until = -math.inf
         self._chat_ready_at: dict[int, float] = {}
+        # Shared budget across replicas (bot/rate_budget.py): asked once a second for the rate.
+        self.rate_budget = rate_budget
+        self._budget_at = -math.inf
 
     # -- global -----------------------------------------------------------------------------
     def pause(self, seconds: float) -> None:
@@ -56,6 +60,9 @@ class Pacer:
         if now < self._paused_until:
             return self._paused_until - now
         self._refill(now)
+        if self.rate_budget is not None and now >= self._budget_at:
+            self._budget_at = now + 1.0
+            self.rate = max(0.1, self.rate_budget())
         if self._tokens >= 1.0 - 1e-9:  # float drift must not cost a whole extra wait
             self._tokens = max(0.0, self._tokens - 1.0)
             return 0.0

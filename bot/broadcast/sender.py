@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from bot import metrics
 from bot.broadcast import claims, drafts, outcomes, results
 from bot.broadcast import promotion_rules as rules
 from bot.broadcast.claims import ClaimedDelivery
@@ -31,7 +32,7 @@ from bot.broadcast.content import Content, send_content
 from bot.broadcast.outbox import CampaignReport, campaign_report, finish_campaigns
 from bot.broadcast.pacing import Pacer
 from bot.config import Settings
-from bot.db import is_sqlite, run_in_session, session_scope
+from bot.db import is_sqlite, retry_while_unavailable, run_in_session, session_scope
 from bot.models import Campaign, CampaignExtra, DeliveryStatus, Topic, utc_now
 from bot.storage.citizens import mark_unreachable, topics_of
 
@@ -96,6 +97,7 @@ class OutboxSender:
         retry_base_seconds: float = 2.0,
         idle_poll_seconds: float = 5.0,
         single_sender: bool | None = None,
+        rate_budget: Callable[[], float] | None = None,
     ) -> None:
         self.engine = engine
         self.bot = bot
@@ -110,7 +112,11 @@ class OutboxSender:
         self.idle_poll_seconds = idle_poll_seconds
         # SQLite runs one sender: whatever a previous run left behind is ours to clean up.
         self.single_sender = is_sqlite(engine) if single_sender is None else single_sender
-        self.pacer = Pacer(settings.broadcast_rate_per_second, settings.per_chat_interval_seconds)
+        self.pacer = Pacer(
+            settings.broadcast_rate_per_second,
+            settings.per_chat_interval_seconds,
+            rate_budget=rate_budget,
+        )
         # Urgent campaigns with PAID_BROADCAST: their own token bucket and a wider window; the
         # per-chat gap stays in `pacer`. Ordinary rows keep at most `max_in_flight` open.
         self.paid = bool(getattr(settings, "paid_broadcast", False))
@@ -444,7 +450,9 @@ class OutboxSender:
             await self._final(row, DeliveryStatus.FAILED, f"ambiguous: {error!r}")
             raise
         self._network_failures = 0
-        await self._db(
+        metrics.MESSAGES_SENT.inc()
+        # It went out: never lose that, even while the database is down.
+        await retry_while_unavailable(
             results.mark_sent, self.engine, row.id, message_ids=message_ids, now=self.clock()
         )
 
@@ -488,6 +496,7 @@ class OutboxSender:
 
     async def _unreachable(self, row: ClaimedDelivery, reason: str) -> None:
         await self._final(row, DeliveryStatus.UNREACHABLE, reason)
+        metrics.UNREACHABLE_MARKED.inc()
         await run_in_session(self.engine, mark_unreachable, row.chat_id, reason)
         await self._db(results.skip_other_pending, self.engine, row.chat_id, error=reason)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import os
+import socket
+import uuid
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +22,7 @@ from telegram.ext import (
     Defaults,
     MessageHandler,
     TypeHandler,
+    Updater,
     filters,
 )
 
@@ -28,6 +33,7 @@ from bot.db import run_in_session
 from bot.health import database_check, faq_check, health_server_from_settings
 from bot.knowledge.store import FaqStore
 from bot.leadership import LeaderElection
+from bot.rate_budget import CountingRequest, RateBudget, RateMeter, forget_replica, publish_and_read
 from bot.replies import Reply
 from bot.storage import deliveries
 from bot.telegram import (
@@ -48,6 +54,8 @@ from bot.telegram.services import SERVICES_KEY, BotContext, Services
 
 log = logging.getLogger(__name__)
 OUTBOX_SAMPLE_SECONDS = 5.0
+LOAD_PUBLISH_SECONDS = 1.0
+WEBHOOK_REGISTER_RETRY_SECONDS = 5.0
 
 COMMANDS = [
     BotCommand("start", "Bắt đầu"),
@@ -130,6 +138,9 @@ async def _post_init(application: Application) -> None:
     application.job_queue.run_repeating(
         _sample_outbox, interval=OUTBOX_SAMPLE_SECONDS, first=1.0, name="outbox-depth"
     )
+    application.job_queue.run_repeating(
+        _publish_load, interval=LOAD_PUBLISH_SECONDS, first=0.1, name="replica-load"
+    )
     services.health = health_server_from_settings(
         services.settings,
         {
@@ -153,7 +164,59 @@ async def _post_init(application: Application) -> None:
 
 async def _lead(application: Application) -> None:
     metrics.set_leader(True)
-    await background.start(application, application.bot_data[SERVICES_KEY])
+    services: Services = application.bot_data[SERVICES_KEY]
+    settings = services.settings
+    if settings.webhook_url and settings.webhook_register:
+        # A job, so it runs once the webhook server listens (the JobQueue starts after it).
+        application.job_queue.run_once(_register_webhook, 0, name="register-webhook")
+    await background.start(application, services)
+
+
+async def _register_webhook(context: BotContext) -> None:
+    """The leader (and only the leader) points Telegram at WEBHOOK_URL."""
+    services = context.services
+    election = services.election
+    if election is not None and not election.is_leader:
+        return
+    settings = services.settings
+    try:
+        await context.bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=settings.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info("webhook registered: %s", settings.webhook_url)
+    except Exception as error:
+        log.warning(
+            "could not register the webhook (%s); retrying in %.0f s",
+            error,
+            WEBHOOK_REGISTER_RETRY_SECONDS,
+        )
+        context.job_queue.run_once(
+            _register_webhook, WEBHOOK_REGISTER_RETRY_SECONDS, name="register-webhook"
+        )
+
+
+async def _publish_load(context: BotContext) -> None:
+    """Once a second: publish this replica's message rate, read every replica's total."""
+    services = context.services
+    if services.meter is None or services.rate_budget is None:
+        return
+    rate = services.meter.rate()
+    metrics.REPLICA_MESSAGE_RATE.set(rate)
+    try:
+        total = await asyncio.to_thread(
+            publish_and_read,
+            services.engine,
+            replica_id=services.replica_id,
+            rate=rate,
+            now=services.clock(),
+            fresh_seconds=services.settings.replica_load_fresh_seconds,
+        )
+    except Exception:
+        log.debug("replica load not published", exc_info=True)
+        return
+    services.rate_budget.update(total)
 
 
 async def _follow(application: Application) -> None:
@@ -192,6 +255,28 @@ async def _post_shutdown(application: Application) -> None:
     await background.stop(services, application)
     if services.health is not None:
         await services.health.stop()
+    with contextlib.suppress(Exception):  # our share of the budget is free again at once
+        await asyncio.to_thread(forget_replica, services.engine, services.replica_id)
+
+
+class SharedWebhookUpdater(Updater):
+    """PTB's Updater, except that starting the webhook server does not call setWebhook.
+
+    With several replicas behind one URL, each one calling setWebhook at start (and fighting
+    over it) is pointless: the leader registers it once elected (`_register_webhook`), and no
+    replica deletes it when stopping (PTB never does), so the others keep receiving updates.
+    Polling keeps PTB's bootstrap: it deletes any webhook before calling getUpdates.
+    """
+
+    async def _bootstrap(self, max_retries, webhook_url, allowed_updates, *args, **kwargs):
+        if webhook_url:
+            log.info("webhook server up; the leader registers %s", webhook_url)
+            return
+        await super()._bootstrap(max_retries, webhook_url, allowed_updates, *args, **kwargs)
+
+
+if not hasattr(Updater, "_bootstrap"):  # pragma: no cover - a PTB upgrade changed internals
+    raise ImportError("telegram.ext.Updater._bootstrap is gone: adapt SharedWebhookUpdater")
 
 
 def build_application(
@@ -201,9 +286,11 @@ def build_application(
     if faq is None:
         faq = FaqStore(settings.faq_dir)
         faq.load()
+    meter = RateMeter()
     builder: ApplicationBuilder = (
         Application.builder()
         .token(settings.telegram_bot_token.strip())
+        .request(CountingRequest(meter, connection_pool_size=256))
         .base_url(settings.telegram_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
         .context_types(ContextTypes(context=BotContext))
@@ -214,6 +301,10 @@ def build_application(
     if settings.telegram_base_file_url:
         builder = builder.base_file_url(settings.telegram_base_file_url)
     application = builder.build()
+    # Same bot and queue; only the webhook registration at start-up moves to the leader.
+    application.updater = SharedWebhookUpdater(
+        bot=application.bot, update_queue=application.update_queue
+    )
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         engine=engine,
@@ -222,6 +313,14 @@ def build_application(
         flood=FloodGuard(
             settings.flood_max_messages, settings.flood_window_seconds, settings.flood_mute_seconds
         ),
+        meter=meter,
+        rate_budget=RateBudget(
+            max_rate=settings.broadcast_rate_per_second,
+            global_limit=settings.telegram_global_limit,
+            margin=settings.rate_budget_margin,
+            floor=settings.broadcast_rate_floor,
+        ),
+        replica_id=f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
     )
     register_handlers(application)
     return application

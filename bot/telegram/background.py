@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import logging
 
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
 from bot.broadcast import CampaignReport, OutboxSender
 from bot.broadcast.action_worker import ActionWorker
 from bot.broadcast.actions import ActionReport
 from bot.broadcast.sender import opt_out_keyboard
+from bot.rate_budget import sender_request
 from bot.schedule import NoticeScheduler
 from bot.telegram import admin, official, official_actions, texts
 from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
+
+
+def sender_bot(application: Application, services: Services) -> ExtBot:
+    """The outbox sender's own Bot: its messages are paced by the shared budget, so they must
+    not be metered as the replica's replies (which the budget leaves room for)."""
+    settings = services.settings
+    return ExtBot(
+        settings.telegram_bot_token.strip(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url or "https://api.telegram.org/file/bot",
+        request=sender_request(),
+        defaults=application.bot.defaults,
+    )
 
 
 async def start(application: Application, services: Services) -> None:
@@ -30,11 +44,15 @@ async def start(application: Application, services: Services) -> None:
 
     services.sender = OutboxSender(
         services.engine,
-        bot,
+        sender_bot(application, services),
         services.settings,
         clock=services.clock,
         on_campaign_done=on_done,
         on_progress=on_progress,
+        # The leader is the only sender (advisory lock): at start, whatever another sender left
+        # claimed or `sending` is a leftover of a dead or demoted leader, recovered at once.
+        single_sender=True,
+        rate_budget=services.rate_budget.current if services.rate_budget else None,
     )
     await services.sender.start()
 
@@ -83,3 +101,8 @@ async def stop(services: Services, application: Application | None = None) -> No
         await worker.stop()
     if sender is not None:
         await sender.stop()
+        if sender.bot is not None:
+            try:
+                await sender.bot.shutdown()
+            except Exception:
+                log.debug("sender bot shutdown failed", exc_info=True)

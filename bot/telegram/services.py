@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.broadcast.sender import OutboxSender
     from bot.health import HealthServer
     from bot.leadership import LeaderElection
+    from bot.rate_budget import RateBudget, RateMeter
     from bot.schedule.runner import NoticeScheduler
 
 SERVICES_KEY = "services"
@@ -34,6 +35,9 @@ class Services:
     scheduler: NoticeScheduler | None = None  # only on the leader replica
     election: LeaderElection | None = None
     health: HealthServer | None = None
+    meter: RateMeter | None = None  # messages this replica sends outside the outbox sender
+    rate_budget: RateBudget | None = None  # what the outbox sender may use (on the leader)
+    replica_id: str = ""
 
     @property
     def matcher(self) -> Matcher:
