@@ -1,0 +1,1 @@
+"""Every user-facing Vietnamese text, one module per audience or feature."""
