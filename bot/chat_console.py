@@ -5,19 +5,15 @@ from __future__ import annotations
 from bot import callbacks
 from bot.knowledge.matcher import Matcher
 from bot.replies import (
-    FEEDBACK_THANKS,
-    STALE_BUTTON_TEXT,
     Button,
     Reply,
     navigation_reply,
     reply_for_match,
 )
 from bot.telegram_html import html_to_plain
+from bot.texts import citizens as texts
 
-WELCOME = (
-    "Công Dân Số Bot (chế độ dòng lệnh). Gõ câu hỏi, gõ số để bấm nút, "
-    "gõ /faq để xem danh mục, /thoat để thoát."
-)
+WELCOME = texts.CONSOLE_WELCOME
 
 
 def render_plain(reply: Reply) -> str:
@@ -41,8 +37,8 @@ def respond(matcher: Matcher, text: str, last: Reply | None) -> Reply:
         data = buttons[int(text) - 1].callback_data or ""
         vote = callbacks.parse_feedback(data)
         if vote is not None:
-            return Reply(FEEDBACK_THANKS["up" if vote[1] else "down"])
-        return navigation_reply(matcher.book, data) or Reply(STALE_BUTTON_TEXT)
+            return Reply(texts.feedback_thanks(vote[1]))
+        return navigation_reply(matcher.book, data) or Reply(texts.STALE_BUTTON)
     return reply_for_match(matcher.book, matcher.match(text))
 
 
@@ -51,7 +47,7 @@ def run_console(matcher: Matcher) -> None:
     last: Reply | None = None
     while True:
         try:
-            text = input("\nBạn: ")
+            text = input(texts.CONSOLE_PROMPT)
         except (EOFError, KeyboardInterrupt):
             print()
             return

@@ -11,21 +11,23 @@ import typer
 from bot.config import Settings
 from bot.knowledge.faq_files import FaqBook, load_faq_dir, stale_entries, unsourced_entries
 from bot.knowledge.matcher import Matcher
+from bot.texts import admins as texts
+from bot.texts import teaching as teaching_texts
 
-app = typer.Typer(help="Công Dân Số Bot", no_args_is_help=True, add_completion=False)
-faq_app = typer.Typer(help="Kiểm tra và đánh giá bộ câu hỏi (FAQ).", no_args_is_help=True)
+app = typer.Typer(help=texts.HELP_APP, no_args_is_help=True, add_completion=False)
+faq_app = typer.Typer(help=texts.HELP_FAQ, no_args_is_help=True)
 app.add_typer(faq_app, name="faq")
-db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+db_app = typer.Typer(help=texts.HELP_DB, no_args_is_help=True)
 app.add_typer(db_app, name="db")
-schedules_app = typer.Typer(help="Lịch thông báo (schedules/).", no_args_is_help=True)
+schedules_app = typer.Typer(help=texts.HELP_SCHEDULES, no_args_is_help=True)
 app.add_typer(schedules_app, name="schedules")
-broadcast_app = typer.Typer(help="Gửi thông báo tới người đăng ký.", no_args_is_help=True)
+broadcast_app = typer.Typer(help=texts.HELP_BROADCAST, no_args_is_help=True)
 app.add_typer(broadcast_app, name="broadcast")
-report_app = typer.Typer(help="Báo cáo cho quản trị viên.", no_args_is_help=True)
+report_app = typer.Typer(help=texts.HELP_REPORT, no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
-FaqDirOption = typer.Option(None, "--faq-dir", help="Thư mục FAQ (mặc định FAQ_DIR hoặc faq/)")
-TodayOption = typer.Option(None, "--today", help="Ngày tham chiếu YYYY-MM-DD (mặc định hôm nay)")
+FaqDirOption = typer.Option(None, "--faq-dir", help=texts.HELP_FAQ_DIR)
+TodayOption = typer.Option(None, "--today", help=texts.HELP_TODAY)
 
 
 def _print_table(
@@ -51,7 +53,7 @@ def _settings() -> Settings:
     try:
         return Settings()
     except Exception as exc:  # pydantic's message is clear; a traceback is not
-        typer.echo(f"Cấu hình không hợp lệ: {exc}", err=True)
+        typer.echo(texts.CONFIG_INVALID.format(error=exc), err=True)
         raise typer.Exit(2) from exc
 
 
@@ -59,18 +61,18 @@ def _load_book(faq_dir: Path | None) -> FaqBook:
     directory = faq_dir or _settings().faq_dir
     book, problems = load_faq_dir(directory)
     for problem in problems:
-        typer.echo(f"cảnh báo: {problem}", err=True)
+        typer.echo(texts.WARNING.format(problem=problem), err=True)
     if not book.entries:
-        typer.echo(f"Không nạp được FAQ từ {directory}.", err=True)
+        typer.echo(texts.FAQ_NOT_LOADED.format(directory=directory), err=True)
         raise typer.Exit(1)
     return book
 
 
 @app.command()
 def ask(
-    question: str | None = typer.Argument(None, help="Câu hỏi; bỏ trống để đọc từng dòng từ stdin"),
+    question: str | None = typer.Argument(None, help=texts.HELP_ASK_QUESTION),
     faq_dir: Path | None = FaqDirOption,
-    as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON"),
+    as_json: bool = typer.Option(False, "--json", help=texts.HELP_ASK_JSON),
 ) -> None:
     """Match one question, or one question per stdin line (JSON lines out)."""
     matcher = Matcher(_load_book(faq_dir))
@@ -105,16 +107,25 @@ def faq_check(faq_dir: Path | None = FaqDirOption, today: str | None = TodayOpti
     directory = faq_dir or _settings().faq_dir
     book, problems = load_faq_dir(directory)
     for problem in problems:
-        typer.echo(f"LỖI {problem}", err=True)
+        typer.echo(texts.ERROR.format(problem=problem), err=True)
     if problems:
-        typer.echo(f"{len(problems)} lỗi trong {directory}.", err=True)
+        typer.echo(texts.PROBLEM_COUNT.format(count=len(problems), directory=directory), err=True)
         raise typer.Exit(1)
     for entry in unsourced_entries(book):
-        typer.echo(f"cảnh báo {entry.source_file} [{entry.id}]: chưa có 'sources'", err=True)
+        typer.echo(texts.ENTRY_UNSOURCED.format(file=entry.source_file, entry=entry.id), err=True)
     for entry in stale_entries(book, _today(today)):
-        typer.echo(f"cảnh báo {entry.source_file} [{entry.id}]: {_staleness(entry)}", err=True)
+        typer.echo(
+            texts.ENTRY_STALE_WARNING.format(
+                file=entry.source_file, entry=entry.id, staleness=_staleness(entry)
+            ),
+            err=True,
+        )
     typer.echo(
-        f"OK: {len(book.entries)} mục, {len(book.categories)} chủ đề, {len(book.synonyms)} từ viết tắt."
+        texts.FAQ_OK.format(
+            entries=len(book.entries),
+            categories=len(book.categories),
+            synonyms=len(book.synonyms),
+        )
     )
 
 
@@ -125,15 +136,15 @@ def _today(value: str | None):
         try:
             return date.fromisoformat(value)
         except ValueError as exc:
-            typer.echo(f"Ngày không hợp lệ: {value!r} (cần dạng YYYY-MM-DD)", err=True)
+            typer.echo(texts.DATE_INVALID.format(value=value), err=True)
             raise typer.Exit(2) from exc
     return datetime.now(_settings().zone).date()
 
 
 def _staleness(entry) -> str:
     if entry.checked is None:
-        return "chưa ghi 'checked' (tháng kiểm tra gần nhất)"
-    return f"kiểm tra lần cuối {entry.checked:%Y-%m}, đã quá 12 tháng"
+        return texts.NEVER_CHECKED
+    return texts.CHECKED_LONG_AGO.format(checked=entry.checked)
 
 
 @faq_app.command("stale")
@@ -143,7 +154,7 @@ def faq_stale(faq_dir: Path | None = FaqDirOption, today: str | None = TodayOpti
     stale = stale_entries(book, _today(today))
     for entry in stale:
         typer.echo(f"{entry.source_file} [{entry.id}]: {_staleness(entry)}")
-    typer.echo(f"{len(stale)}/{len(book.entries)} mục cần kiểm tra lại.")
+    typer.echo(texts.STALE_COUNT.format(stale=len(stale), total=len(book.entries)))
 
 
 EVAL_METRICS = (
@@ -168,21 +179,17 @@ def _print_summary(summary: dict) -> None:
 
 @faq_app.command("eval")
 def faq_eval(
-    cases_file: Path | None = typer.Argument(
-        None, help="Tệp TSV: mã_mục<TAB>câu hỏi ('-' = ngoài phạm vi)"
-    ),
+    cases_file: Path | None = typer.Argument(None, help=texts.HELP_EVAL_CASES),
     faq_dir: Path | None = FaqDirOption,
-    self_check: bool = typer.Option(
-        False, "--self", help="Tự kiểm tra bằng câu hỏi sinh từ chính FAQ (không cần tệp nhãn)"
-    ),
-    show_misses: bool = typer.Option(False, "--show-misses", help="In các câu trả lời sai"),
-    as_json: bool = typer.Option(False, "--json", help="In số liệu dạng JSON"),
+    self_check: bool = typer.Option(False, "--self", help=texts.HELP_EVAL_SELF),
+    show_misses: bool = typer.Option(False, "--show-misses", help=texts.HELP_EVAL_SHOW_MISSES),
+    as_json: bool = typer.Option(False, "--json", help=texts.HELP_EVAL_JSON),
 ) -> None:
     """Accuracy of the matcher on labelled cases, or on cases generated from the FAQ (--self)."""
     from bot.knowledge.evaluation import CasesFormatError, evaluate, read_cases, unknown_ids
 
     if cases_file is None and not self_check:
-        typer.echo("Cần tệp nhãn (CASES.tsv) hoặc --self.", err=True)
+        typer.echo(texts.EVAL_NEEDS_CASES, err=True)
         raise typer.Exit(2)
     matcher = Matcher(_load_book(faq_dir))
     if self_check:
@@ -192,10 +199,10 @@ def faq_eval(
     try:
         cases = read_cases(cases_file)
     except (OSError, CasesFormatError) as exc:
-        typer.echo(f"Không đọc được tệp nhãn: {exc}", err=True)
+        typer.echo(texts.CASES_UNREADABLE.format(error=exc), err=True)
         raise typer.Exit(1) from exc
     for case in unknown_ids(cases, matcher):
-        typer.echo(f"cảnh báo: dòng {case.line}: mã '{case.expected}' không có trong FAQ", err=True)
+        typer.echo(texts.CASE_UNKNOWN_ENTRY.format(line=case.line, entry=case.expected), err=True)
     report = evaluate(matcher, cases)
     summary = report.summary()
     if as_json:
@@ -230,10 +237,8 @@ def _faq_self_check(matcher: Matcher, show_misses: bool, as_json: bool) -> None:
             )
         )
         return
-    typer.echo(
-        "Tự kiểm tra: mỗi cách hỏi được giấu đi rồi hỏi lại (gõ không dấu, viết tắt, sai chính tả...),"
-    )
-    typer.echo("kèm câu ngoài phạm vi và mục bị giấu hẳn.")
+    typer.echo(texts.SELF_EVAL_INTRO_1)
+    typer.echo(texts.SELF_EVAL_INTRO_2)
     _print_summary(report.summary)
     decision = matcher.decision.report
     if decision:
@@ -243,7 +248,7 @@ def _faq_self_check(matcher: Matcher, show_misses: bool, as_json: bool) -> None:
         )
     shown = report.confusions if show_misses else report.confusions[:15]
     if shown:
-        typer.echo("Các mục hay bị nhầm (mục bị giấu -> mục xếp đầu, số lần):")
+        typer.echo(texts.CONFUSIONS_TITLE)
         for a, b, n in shown:
             typer.echo(f"  {a} -> {b}: {n}")
 
@@ -256,7 +261,7 @@ def _engine():
         engine = create_db_engine(settings.database_url)
         upgrade_database(engine)
     except Exception as exc:
-        typer.echo(f"Không kết nối/nâng cấp được cơ sở dữ liệu: {exc}", err=True)
+        typer.echo(texts.DB_UNAVAILABLE.format(error=exc), err=True)
         raise typer.Exit(1) from exc
     return engine
 
@@ -267,13 +272,13 @@ def db_upgrade() -> None:
     from bot.db import database_revision
 
     engine = _engine()
-    typer.echo(f"OK: cơ sở dữ liệu ở phiên bản {database_revision(engine)}.")
+    typer.echo(texts.DB_OK.format(revision=database_revision(engine)))
 
 
 @report_app.command("unanswered")
 def report_unanswered(
-    since: str | None = typer.Option(None, "--since", help="Từ ngày (YYYY-MM-DD), giờ địa phương"),
-    limit: int = typer.Option(50, "--limit", help="Số nhóm tối đa"),
+    since: str | None = typer.Option(None, "--since", help=texts.HELP_SINCE),
+    limit: int = typer.Option(50, "--limit", help=texts.HELP_GROUP_LIMIT),
 ) -> None:
     """Unanswered questions grouped by similarity, most frequent first."""
     from datetime import datetime
@@ -286,17 +291,17 @@ def report_unanswered(
         try:
             start = datetime.fromisoformat(since).replace(tzinfo=settings.zone)
         except ValueError as exc:
-            typer.echo(f"Ngày không hợp lệ: {since!r} (cần dạng YYYY-MM-DD)", err=True)
+            typer.echo(texts.DATE_INVALID.format(value=since), err=True)
             raise typer.Exit(2) from exc
     from bot.db import in_session
 
     groups = in_session(_engine(), unanswered_report, since=start)
     if not groups:
-        typer.echo("Không có câu hỏi nào chưa được trả lời.")
+        typer.echo(texts.NO_UNANSWERED)
         return
     _print_table(
-        "Câu hỏi chưa trả lời được",
-        ["#", "Số lần", "Gần nhất (UTC)", "Câu hỏi (và cách hỏi khác)"],
+        texts.UNANSWERED_TITLE,
+        list(texts.UNANSWERED_COLUMNS),
         [
             [
                 str(number),
@@ -312,7 +317,7 @@ def report_unanswered(
 @broadcast_app.command("create")
 def broadcast_create(
     topic: str = typer.Option("thongbao", "--topic", help="thongbao | sukien | khuyenmai"),
-    text_file: Path = typer.Option(..., "--text-file", help="Tệp nội dung (HTML của Telegram)"),
+    text_file: Path = typer.Option(..., "--text-file", help=texts.HELP_TEXT_FILE),
 ) -> None:
     """Queue a broadcast in the database; the running bot sends it."""
     from bot.broadcast import create_campaign
@@ -322,25 +327,27 @@ def broadcast_create(
 
     parsed = parse_topic(topic)
     if parsed is None:
-        typer.echo(f"Chủ đề không hợp lệ: {topic!r} (thongbao | sukien | khuyenmai)", err=True)
+        typer.echo(texts.TOPIC_INVALID.format(topic=topic), err=True)
         raise typer.Exit(2)
     try:
         text = text_file.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"Không đọc được {text_file}: {exc}", err=True)
+        typer.echo(texts.FILE_UNREADABLE.format(file=text_file, error=exc), err=True)
         raise typer.Exit(2) from exc
     text = labelled(parsed, text)
     problems = html_problems(text)
     if problems:
         for problem in problems:
-            typer.echo(f"LỖI {text_file}: {problem}", err=True)
+            typer.echo(texts.FILE_ERROR.format(file=text_file, problem=problem), err=True)
         raise typer.Exit(1)
     campaign = create_campaign(_engine(), topic=parsed, text=text, created_by=None)
-    typer.echo(f"Đã xếp hàng chiến dịch #{campaign.id}: {campaign.total} người nhận.")
+    typer.echo(texts.CAMPAIGN_QUEUED.format(id=campaign.id, total=campaign.total))
 
 
 @broadcast_app.command("status")
-def broadcast_status(campaign_id: int | None = typer.Argument(None, help="Số chiến dịch")) -> None:
+def broadcast_status(
+    campaign_id: int | None = typer.Argument(None, help=texts.HELP_CAMPAIGN_ID),
+) -> None:
     """Numbers of one campaign, or of the recent ones."""
     from bot.broadcast import campaign_report, recent_campaigns
 
@@ -350,23 +357,12 @@ def broadcast_status(campaign_id: int | None = typer.Argument(None, help="Số c
     else:
         report = campaign_report(engine, campaign_id)
         if report is None:
-            typer.echo(f"Không có chiến dịch #{campaign_id}.", err=True)
+            typer.echo(texts.CAMPAIGN_NOT_FOUND.format(id=campaign_id), err=True)
             raise typer.Exit(1)
         reports = [report]
     _print_table(
-        "Chiến dịch",
-        [
-            "#",
-            "Loại/chủ đề",
-            "Trạng thái",
-            "Đã gửi",
-            "Không tới",
-            "Lỗi",
-            "Bỏ qua",
-            "Hủy",
-            "Chờ",
-            "Giây",
-        ],
+        texts.CAMPAIGNS_TITLE,
+        list(texts.CAMPAIGN_COLUMNS),
         [
             [
                 str(r.campaign_id),
@@ -382,7 +378,7 @@ def broadcast_status(campaign_id: int | None = typer.Argument(None, help="Số c
             ]
             for r in reports
         ],
-        empty="Chưa có chiến dịch nào.",
+        empty=texts.NO_CAMPAIGNS,
     )
 
 
@@ -423,11 +419,11 @@ def _facts() -> dict[str, str]:
     try:
         return load_facts(_settings().faq_dir / FACTS_FILE)
     except FactsError as exc:
-        typer.echo(f"LỖI {exc}", err=True)
+        typer.echo(texts.ERROR.format(problem=exc), err=True)
         raise typer.Exit(1) from exc
 
 
-SchedulesDirOption = typer.Option(None, "--dir", help="Thư mục lịch (mặc định SCHEDULES_DIR)")
+SchedulesDirOption = typer.Option(None, "--dir", help=texts.HELP_SCHEDULES_DIR)
 
 
 @schedules_app.command("check")
@@ -439,18 +435,18 @@ def schedules_check(directory: Path | None = SchedulesDirOption) -> None:
     facts = _facts()
     problems = check_schedules(directory, facts)
     for problem in problems:
-        typer.echo(f"LỖI {problem}", err=True)
+        typer.echo(texts.ERROR.format(problem=problem), err=True)
     if problems:
-        typer.echo(f"{len(problems)} lỗi trong {directory}.", err=True)
+        typer.echo(texts.PROBLEM_COUNT.format(count=len(problems), directory=directory), err=True)
         raise typer.Exit(1)
     notices, _ = load_schedules(directory, facts)
-    typer.echo(f"OK: {len(notices)} thông báo hợp lệ.")
+    typer.echo(texts.SCHEDULES_OK.format(count=len(notices)))
 
 
 @schedules_app.command("list")
 def schedules_list(
     directory: Path | None = SchedulesDirOption,
-    count: int = typer.Option(3, "--count", help="Số lần gửi tới cho mỗi thông báo"),
+    count: int = typer.Option(3, "--count", help=texts.HELP_FIRE_COUNT),
 ) -> None:
     """Each notice's next fire times in the bot's time zone."""
     from datetime import UTC, datetime
@@ -461,13 +457,13 @@ def schedules_list(
     directory = directory or settings.schedules_dir
     facts = _facts()
     for problem in check_schedules(directory, facts):
-        typer.echo(f"LỖI {problem}", err=True)
+        typer.echo(texts.ERROR.format(problem=problem), err=True)
     rows = describe_next_fires(directory, datetime.now(UTC), settings.zone, count, facts)
     _print_table(
-        f"Lần gửi tới (giờ {settings.tz})",
-        ["Thông báo", "Chủ đề", "Loại", "Lần gửi tới"],
+        texts.NEXT_FIRES_TITLE.format(tz=settings.tz),
+        list(texts.NEXT_FIRES_COLUMNS),
         [[r.notice_id, r.topic, r.label, fire_times_text(r)] for r in rows],
-        empty="(không có thông báo nào)",
+        empty=texts.NO_NOTICES,
     )
 
 
@@ -476,10 +472,13 @@ def run() -> None:
     """Run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
     settings = _settings()
     if not settings.token_is_valid():
-        what = "thiếu" if not settings.telegram_bot_token.strip() else "không đúng định dạng"
+        what = (
+            texts.TOKEN_MISSING
+            if not settings.telegram_bot_token.strip()
+            else texts.TOKEN_MALFORMED
+        )
         typer.echo(
-            f"TELEGRAM_BOT_TOKEN {what}: đặt mã bot từ @BotFather vào .env "
-            "(TELEGRAM_BOT_TOKEN=123456:ABC...).",
+            texts.TOKEN_INVALID.format(what=what),
             err=True,
         )
         raise typer.Exit(2)
@@ -490,8 +489,7 @@ def run() -> None:
         run_bot(settings)
     except AlreadyRunningError as exc:
         typer.echo(
-            "Bot đang chạy ở một tiến trình khác (chế độ long polling chỉ chạy được một bản; "
-            f"nhiều bản thì dùng webhook): {exc}",
+            texts.ALREADY_RUNNING.format(error=exc),
             err=True,
         )
         raise typer.Exit(1) from exc
@@ -503,16 +501,9 @@ def main() -> None:
 
 # --- FAQ editing: spreadsheets, audit history, teaching (bot/faq_admin) ---------------------
 
-NowOption = typer.Option(None, "--now", hidden=True, help="Thời điểm ISO 8601 thay cho đồng hồ")
-ActorOption = typer.Option(
-    None, "--actor", help="Tên người sửa ghi vào lịch sử (mặc định tên đăng nhập)"
-)
-ACTION_NAMES = {
-    "add_variant": "thêm cách hỏi",
-    "add_entry": "thêm mục",
-    "update_entry": "sửa mục",
-    "skip": "bỏ qua",
-}
+NowOption = typer.Option(None, "--now", hidden=True, help=texts.HELP_NOW)
+ActorOption = typer.Option(None, "--actor", help=texts.HELP_ACTOR)
+ACTION_NAMES = texts.ACTION_NAMES
 
 
 def _clock(value: str | None):
@@ -524,7 +515,7 @@ def _clock(value: str | None):
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        typer.echo(f"Thời điểm không hợp lệ: {value!r} (cần ISO 8601)", err=True)
+        typer.echo(texts.MOMENT_INVALID.format(value=value), err=True)
         raise typer.Exit(2) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -542,7 +533,7 @@ def _actor_name(actor: str | None) -> str:
 
 @faq_app.command("export")
 def faq_export(
-    file: Path = typer.Argument(..., help="Tệp .xlsx (Excel) hoặc .csv"),
+    file: Path = typer.Argument(..., help=texts.HELP_EXPORT_FILE),
     faq_dir: Path | None = FaqDirOption,
 ) -> None:
     """Write every FAQ entry to a spreadsheet, one row per entry."""
@@ -551,16 +542,16 @@ def faq_export(
     try:
         count = export_spreadsheet(faq_dir or _settings().faq_dir, file)
     except SpreadsheetError as exc:
-        typer.echo(f"LỖI {exc}", err=True)
+        typer.echo(texts.ERROR.format(problem=exc), err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"Đã xuất {count} mục ra {file}.")
+    typer.echo(texts.EXPORTED.format(count=count, file=file))
 
 
 @faq_app.command("import")
 def faq_import(
-    file: Path = typer.Argument(..., help="Tệp .xlsx hoặc .csv (như `dcbot faq export` ghi ra)"),
+    file: Path = typer.Argument(..., help=texts.HELP_IMPORT_FILE),
     faq_dir: Path | None = FaqDirOption,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Chỉ kiểm tra và in thay đổi"),
+    dry_run: bool = typer.Option(False, "--dry-run", help=texts.HELP_DRY_RUN),
     actor: str | None = ActorOption,
     now: str | None = NowOption,
 ) -> None:
@@ -577,22 +568,28 @@ def faq_import(
             return import_spreadsheet(directory, file, dry_run=check_only)
         except ImportRejected as exc:
             for problem in exc.problems:
-                typer.echo(f"LỖI {problem}", err=True)
-            typer.echo(f"{len(exc.problems)} lỗi trong {file.name}; chưa ghi gì.", err=True)
+                typer.echo(texts.ERROR.format(problem=problem), err=True)
+            typer.echo(
+                texts.IMPORT_REJECTED.format(count=len(exc.problems), file=file.name), err=True
+            )
             raise typer.Exit(1) from exc
         except FaqEditError as exc:
-            typer.echo(f"LỖI {exc}", err=True)
+            typer.echo(texts.ERROR.format(problem=exc), err=True)
             raise typer.Exit(1) from exc
 
     report = run_import(check_only=True)
     for sheet in report.skipped_sheets:
-        typer.echo(f"bỏ qua trang tính '{sheet}' (không có cột 'id')", err=True)
+        typer.echo(texts.SHEET_SKIPPED.format(sheet=sheet), err=True)
     if not report.changed:
-        typer.echo(f"Không có thay đổi ({report.unchanged} mục giống hệt): {directory} giữ nguyên.")
+        typer.echo(texts.IMPORT_NO_CHANGE.format(unchanged=report.unchanged, directory=directory))
         return
     if dry_run:
         typer.echo(report.edit.diff(), nl=False)
-        typer.echo(f"Sẽ sửa {len(report.entries)} mục trong {len(report.edit.files)} tệp.")
+        typer.echo(
+            texts.IMPORT_WOULD_CHANGE.format(
+                entries=len(report.entries), files=len(report.edit.files)
+            )
+        )
         return
     engine = _engine()  # before writing: the audit rows need their database
     report = run_import(check_only=False)
@@ -615,13 +612,16 @@ def faq_import(
                 },
             )
     for entry in report.entries:
-        what = "thêm" if entry.action == "add_entry" else "sửa"
+        what = texts.IMPORT_ADDED if entry.action == "add_entry" else texts.IMPORT_UPDATED
         typer.echo(f"{what} {entry.entry_id} ({entry.file}): {', '.join(entry.fields)}")
     if report.missing:
-        typer.echo(f"{len(report.missing)} mục không có trong bảng tính: giữ nguyên.")
+        typer.echo(texts.IMPORT_MISSING.format(count=len(report.missing)))
     typer.echo(
-        f"Đã cập nhật {len(report.entries)} mục trong {len(report.edit.files)} tệp: "
-        f"{', '.join(report.edit.files)}."
+        texts.IMPORT_DONE.format(
+            entries=len(report.entries),
+            count=len(report.edit.files),
+            files=", ".join(report.edit.files),
+        )
     )
 
 
@@ -632,7 +632,7 @@ def _change_summary(change) -> str:
     if change.action == "add_variant":
         return detail.get("variant") or change.question or ""
     if change.action == "update_entry":
-        return "trường: " + ", ".join(detail.get("fields", []))
+        return texts.CHANGED_FIELDS.format(fields=", ".join(detail.get("fields", [])))
     if change.action == "add_entry":
         return detail.get("question_text") or change.question or ", ".join(detail.get("fields", []))
     return change.question or ""
@@ -640,8 +640,8 @@ def _change_summary(change) -> str:
 
 @faq_app.command("history")
 def faq_history(
-    limit: int = typer.Option(50, "--limit", help="Số dòng tối đa"),
-    entry: str | None = typer.Option(None, "--entry", help="Chỉ các thay đổi của một mục"),
+    limit: int = typer.Option(50, "--limit", help=texts.HELP_ROW_LIMIT),
+    entry: str | None = typer.Option(None, "--entry", help=texts.HELP_ENTRY),
 ) -> None:
     """The FAQ audit trail, newest first: who changed what, when."""
     from datetime import UTC
@@ -656,10 +656,10 @@ def faq_history(
     with session_scope(_engine()) as session:
         changes = list_changes(session, limit=limit, entry_id=entry)
     if not changes:
-        typer.echo("Chưa có thay đổi nào.")
+        typer.echo(texts.NO_CHANGES)
         return
-    table = Table(title=f"Lịch sử sửa FAQ (giờ {settings.tz})")
-    for column in ("Thời gian", "Người", "Nguồn", "Thao tác", "Mục", "Tệp", "Nội dung"):
+    table = Table(title=texts.CHANGES_TITLE.format(tz=settings.tz))
+    for column in texts.CHANGES_COLUMNS:
         table.add_column(column, overflow="fold")
     for change in changes:
         local = change.created_at.replace(tzinfo=UTC).astimezone(settings.zone)
@@ -706,10 +706,10 @@ def _learn_new_entry(directory: Path, item) -> dict | None:
 
     with open_workspace(directory) as workspace:
         categories = workspace.categories()
-    typer.echo("Chủ đề:")
+    typer.echo(texts.TEACH_CATEGORIES)
     for number, category in enumerate(categories, 1):
         typer.echo(f"  [{number}] {category}")
-    choice = _read_line("Chọn số, hoặc gõ tên chủ đề mới (bỏ trống để quay lại): ")
+    choice = _read_line(texts.TEACH_PICK_CATEGORY)
     if not choice or not choice.strip():
         return None
     choice = choice.strip()
@@ -718,18 +718,16 @@ def _learn_new_entry(directory: Path, item) -> dict | None:
     else:
         category = choice
     if item.suggested_answer:
-        typer.echo(f"Câu trả lời của cán bộ: {item.suggested_answer}")
-    answer = _read_block(
-        "Câu trả lời (HTML của Telegram), kết thúc bằng một dòng chỉ có dấu chấm '.':"
-    )
+        typer.echo(teaching_texts.ITEM_OFFICIAL_ANSWER.format(answer=item.suggested_answer))
+    answer = _read_block(texts.TEACH_TYPE_ANSWER)
     if answer is None:
         return None
     if not answer:
-        typer.echo("Câu trả lời trống: quay lại.")
+        typer.echo(texts.TEACH_EMPTY_ANSWER)
         return {}
     with open_workspace(directory) as workspace:
         suggested = workspace.suggest_id(item.text, category)
-    entry_id = _read_line(f"Mã mục [{suggested}]: ")
+    entry_id = _read_line(texts.TEACH_ENTRY_ID.format(suggested=suggested))
     if entry_id is None:
         return None
     return {"category": category, "answer": answer, "entry_id": entry_id.strip() or suggested}
@@ -758,7 +756,7 @@ def faq_learn(
         with session_scope(engine) as session:
             item = teaching.next_question(session, matcher, now=moment)
         if item is None:
-            typer.echo(f"Không còn câu hỏi nào cần dạy. Đã xử lý {taught} câu.")
+            typer.echo(texts.TEACH_DONE.format(taught=taught))
             return
         typer.echo("")
         for line in teaching.describe_item(item, matcher, settings.zone):
@@ -767,10 +765,10 @@ def faq_learn(
             typer.echo(f"  [{number}] {choice.label(200)} ({choice.entry_id})")
         typer.echo(f"  [m] {teaching.NEW_ENTRY_LABEL}")
         typer.echo(f"  [b] {teaching.SKIP_LABEL}")
-        typer.echo("  [q] Thoát")
-        answer = _read_line("Chọn: ")
-        if answer is None or answer.strip().lower() in ("q", "thoat", "thoát"):
-            typer.echo(f"Tạm dừng. Đã xử lý {taught} câu.")
+        typer.echo(texts.TEACH_QUIT_CHOICE)
+        answer = _read_line(texts.TEACH_CHOOSE)
+        if answer is None or answer.strip().lower() in texts.TEACH_QUIT_WORDS:
+            typer.echo(texts.TEACH_PAUSED.format(taught=taught))
             return
         answer = answer.strip().lower()
         try:
@@ -781,13 +779,15 @@ def faq_learn(
                         session, directory, item, target.entry_id, actor=who, now=moment
                     )
                 if outcome.edit.changed:
-                    typer.echo(f"✅ Đã thêm vào mục {target.entry_id} ({outcome.file}).")
+                    typer.echo(
+                        texts.TEACH_VARIANT_ADDED.format(entry=target.entry_id, file=outcome.file)
+                    )
                 else:
-                    typer.echo(f"✅ Mục {target.entry_id} đã có cách hỏi này; đánh dấu đã xử lý.")
+                    typer.echo(texts.TEACH_VARIANT_KNOWN.format(entry=target.entry_id))
             elif answer == "m":
                 values = _learn_new_entry(directory, item)
                 if values is None:
-                    typer.echo(f"Tạm dừng. Đã xử lý {taught} câu.")
+                    typer.echo(texts.TEACH_PAUSED.format(taught=taught))
                     return
                 if not values:
                     continue
@@ -795,24 +795,26 @@ def faq_learn(
                     outcome = teaching.teach_new_entry(
                         session, directory, item, actor=who, now=moment, **values
                     )
-                typer.echo(f"✅ Đã tạo mục {outcome.entry_id} trong {outcome.file}.")
+                typer.echo(
+                    texts.TEACH_ENTRY_CREATED.format(entry=outcome.entry_id, file=outcome.file)
+                )
             elif answer == "b":
                 with session_scope(engine) as session:
                     outcome = teaching.teach_skip(session, item, actor=who, now=moment)
-                typer.echo("Đã bỏ qua câu này.")
+                typer.echo(texts.TEACH_SKIPPED)
             else:
-                typer.echo("Không hiểu lựa chọn; gõ số của mục, m, b hoặc q.")
+                typer.echo(texts.TEACH_UNKNOWN_CHOICE)
                 continue
         except QuestionAlreadyHandled:
-            typer.echo("Câu này vừa được người khác xử lý.")
+            typer.echo(texts.TEACH_TAKEN)
             continue
         except FaqValidationError as exc:
-            typer.echo("LỖI bản sửa không hợp lệ, chưa ghi gì:")
+            typer.echo(texts.TEACH_EDIT_INVALID)
             for problem in exc.problems:
                 typer.echo(f"  {problem}")
             continue
         except FaqEditError as exc:
-            typer.echo(f"LỖI {exc}")
+            typer.echo(texts.ERROR.format(problem=exc))
             continue
         taught += 1
         for change in outcome.edit.changes:
@@ -820,6 +822,6 @@ def faq_learn(
                 if line.startswith("+"):
                     typer.echo(f"   {line}")
         if outcome.answers_now is False:
-            typer.echo("⚠️ Bot vẫn chưa trả lời chắc câu này bằng mục đó; có thể cần thêm từ khóa.")
+            typer.echo(texts.TEACH_STILL_UNSURE)
         if outcome.edit.changed:
             matcher = Matcher(_load_book(directory))

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
+from bot.texts import validation as texts
+from bot.yaml_files import YamlFileError, read_yaml
 
 FACTS_FILE = "_facts.yaml"
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z0-9_]+)\s*\}\}")
@@ -23,16 +24,16 @@ def load_facts(path: Path | str) -> dict[str, str]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise FactsError(f"{path.name}: không đọc được: {exc}") from exc
+        data = read_yaml(path).data
+    except YamlFileError as exc:
+        raise FactsError(texts.FACTS_UNREADABLE.format(file=path.name, error=exc)) from exc
     table = (data or {}).get("facts") if isinstance(data, dict) or data is None else None
     if not isinstance(table, dict):
-        raise FactsError(f"{path.name}: cần khóa 'facts' là một bảng tên -> nội dung")
+        raise FactsError(texts.FACTS_NOT_TABLE.format(file=path.name))
     facts: dict[str, str] = {}
     for name, value in table.items():
         if not re.fullmatch(r"[a-z0-9_]+", str(name)) or not isinstance(value, (str, int)):
-            raise FactsError(f"{path.name}: '{name}': tên chỉ gồm a-z, 0-9, _ và nội dung là chuỗi")
+            raise FactsError(texts.FACT_INVALID.format(file=path.name, name=name))
         facts[str(name)] = str(value).strip()
     return facts
 
@@ -41,5 +42,5 @@ def fill_facts(text: str, facts: dict[str, str]) -> str:
     """Replace every `{{ name }}`; raises FactsError naming the unknown ones."""
     unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text)} - facts.keys())
     if unknown:
-        raise FactsError(f"chưa định nghĩa trong {FACTS_FILE}: {', '.join(unknown)}")
+        raise FactsError(texts.FACTS_UNDEFINED.format(file=FACTS_FILE, names=", ".join(unknown)))
     return _PLACEHOLDER.sub(lambda m: facts[m.group(1)], text)

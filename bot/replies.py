@@ -10,6 +10,7 @@ from bot.knowledge.faq_files import FaqBook, FaqEntry
 from bot.knowledge.matcher import MatchResult, MatchStatus
 from bot.knowledge.smalltalk import SmalltalkKind
 from bot.telegram_html import escape
+from bot.texts import citizens as texts
 
 BUTTON_TEXT_LIMIT = 60
 
@@ -44,14 +45,14 @@ def categories(book: FaqBook) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-MENU_BUTTON = Button("📚 Danh mục câu hỏi", callback_data=callbacks.MENU)
+MENU_BUTTON = Button(texts.MENU_BUTTON, callback_data=callbacks.MENU)
 
 
 def categories_reply(book: FaqBook, intro: str | None = None) -> Reply:
     rows = tuple(
         (Button(name, callback_data=callbacks.category(key)),) for key, name in categories(book)
     )
-    text = intro or "📚 <b>Chọn một chủ đề</b> để xem các câu hỏi thường gặp:"
+    text = intro or texts.CATEGORIES_INTRO
     return Reply(text, rows)
 
 
@@ -60,10 +61,8 @@ def category_reply(book: FaqBook, key: str) -> Reply | None:
     if not entries:
         return None
     rows = [(Button(_short(e.question), callback_data=callbacks.question(e.id)),) for e in entries]
-    rows.append((Button("⬅️ Quay lại danh mục", callback_data=callbacks.MENU),))
-    return Reply(
-        f"📂 <b>{escape(entries[0].category)}</b>\nChọn câu hỏi bạn quan tâm:", tuple(rows)
-    )
+    rows.append((Button(texts.BACK_TO_MENU_BUTTON, callback_data=callbacks.MENU),))
+    return Reply(texts.CATEGORY_TITLE.format(category=escape(entries[0].category)), tuple(rows))
 
 
 def answer_reply(book: FaqBook, entry: FaqEntry) -> Reply:
@@ -80,15 +79,15 @@ def answer_reply(book: FaqBook, entry: FaqEntry) -> Reply:
             rows.append(
                 (
                     Button(
-                        "➡️ " + _short(related.question),
+                        texts.RELATED_BUTTON.format(question=_short(related.question)),
                         callback_data=callbacks.question(related.id),
                     ),
                 )
             )
     rows.append(
         (
-            Button("👍 Hữu ích", callback_data=callbacks.feedback(entry.id, up=True)),
-            Button("👎 Chưa đúng", callback_data=callbacks.feedback(entry.id, up=False)),
+            Button(texts.HELPFUL_BUTTON, callback_data=callbacks.feedback(entry.id, up=True)),
+            Button(texts.NOT_HELPFUL_BUTTON, callback_data=callbacks.feedback(entry.id, up=False)),
         )
     )
     rows.append((MENU_BUTTON,))
@@ -101,41 +100,21 @@ def suggest_reply(book: FaqBook, result: MatchResult) -> Reply:
         for c in result.candidates
         if c.id in book.entries
     ]
-    rows.append((Button("Không phải, xem danh mục", callback_data=callbacks.MENU),))
-    return Reply("🤔 Có phải bạn muốn hỏi:", tuple(rows))
+    rows.append((Button(texts.SUGGEST_NONE_BUTTON, callback_data=callbacks.MENU),))
+    return Reply(texts.SUGGEST_INTRO, tuple(rows))
 
 
 def not_found_reply(book: FaqBook, handoff: Button | None = None) -> Reply:
-    text = (
-        "Xin lỗi, mình <b>chưa có câu trả lời</b> cho câu hỏi này nên không dám đoán bừa. "
-        "Câu hỏi đã được ghi lại để cán bộ bổ sung.\n\n"
-        "Bạn thử hỏi ngắn gọn hơn (ví dụ: <i>đăng ký VNeID mức 2</i>), hoặc chọn chủ đề bên dưới. "
-        "Việc cần giải quyết ngay, bạn liên hệ bộ phận một cửa UBND xã/phường nơi cư trú."
-    )
-    menu = categories_reply(book, intro=text)
+    menu = categories_reply(book, intro=texts.NOT_FOUND)
     if handoff is None:
         return menu
     return Reply(menu.html, ((handoff,), *menu.buttons))
 
 
-SMALLTALK_TEXTS = {
-    SmalltalkKind.GREETING: "Chào {name}! 👋 Mình là trợ lý Công Dân Số. Bạn cứ hỏi về dịch vụ công "
-    "trực tuyến, VNeID, thanh toán số hay bán hàng online nhé.",
-    SmalltalkKind.THANKS: "Không có gì ạ! 😊 Bạn cần hỏi thêm gì cứ nhắn cho mình nhé.",
-    SmalltalkKind.BYE: "Tạm biệt {name}, chúc bạn một ngày tốt lành! Khi cần, cứ nhắn cho mình nhé.",
-    SmalltalkKind.IDENTITY: "Mình là <b>Công Dân Số Bot</b>, trợ lý tự động giải đáp câu hỏi thường gặp "
-    "về dịch vụ công trực tuyến, thanh toán số và kỹ năng số. Mình không phải tài khoản chính thức "
-    "của cơ quan nhà nước và không tiếp nhận hồ sơ.",
-    SmalltalkKind.PRAISE: "Cảm ơn bạn! 😊 Bạn cần hỏi thêm gì cứ nhắn nhé.",
-    SmalltalkKind.COMPLAINT: "Xin lỗi vì mình chưa giúp được bạn. 🙏 Bạn thử hỏi ngắn gọn hơn, "
-    "hoặc chọn chủ đề trong /faq nhé.",
-}
-
-
 def smalltalk_reply(kind: SmalltalkKind, first_name: str | None) -> Reply:
-    name = escape(first_name) if first_name else "bạn"
+    name = escape(first_name) if first_name else texts.DEFAULT_NAME
     rows = ((MENU_BUTTON,),) if kind is SmalltalkKind.GREETING else ()
-    return Reply(SMALLTALK_TEXTS[kind].format(name=name), rows)
+    return Reply(texts.SMALLTALK[kind].format(name=name), rows)
 
 
 def reply_for_match(
@@ -158,24 +137,15 @@ def reply_for_match(
 
 
 def empty_text_reply() -> Reply:
-    return Reply(
-        "Bạn chưa nhập nội dung. Hãy gõ câu hỏi, ví dụ: <i>cách đăng ký VNeID mức 2</i> 🙂"
-    )
+    return Reply(texts.EMPTY_TEXT)
 
 
 def too_long_reply() -> Reply:
-    return Reply(
-        "Tin nhắn dài quá, mình chỉ đọc được câu hỏi ngắn (dưới 1000 ký tự). "
-        "Bạn tóm tắt câu hỏi chính giúp mình nhé."
-    )
+    return Reply(texts.TOO_LONG)
 
 
 def unsupported_media_reply() -> Reply:
-    return Reply(
-        "Mình chỉ đọc được tin nhắn chữ thôi 🙏 Bạn gõ câu hỏi giúp mình, "
-        "hoặc bấm nút bên dưới để xem các chủ đề.",
-        ((MENU_BUTTON,),),
-    )
+    return Reply(texts.UNSUPPORTED_MEDIA, ((MENU_BUTTON,),))
 
 
 def navigation_reply(book: FaqBook, data: str) -> Reply | None:
@@ -188,10 +158,3 @@ def navigation_reply(book: FaqBook, data: str) -> Reply | None:
     if prefix == "faq" and value in book.entries:
         return answer_reply(book, book.entries[value])
     return None
-
-
-STALE_BUTTON_TEXT = "Nút này đã cũ hoặc không còn dùng được. Bạn chọn lại trong danh mục nhé."
-FEEDBACK_THANKS = {
-    "up": "Cảm ơn bạn đã đánh giá! 👍",
-    "down": "Cảm ơn bạn, mình sẽ báo cán bộ cải thiện câu trả lời này. 🙏",
-}

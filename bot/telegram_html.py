@@ -6,6 +6,8 @@ import html
 import re
 from html.parser import HTMLParser
 
+from bot.texts import validation as texts
+
 MAX_MESSAGE_LENGTH = 4096
 ALLOWED_TAGS = frozenset(
     {
@@ -25,25 +27,25 @@ class _TelegramHTMLChecker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.problems.append(f"thẻ <{tag}> không được Telegram hỗ trợ")
+            self.problems.append(texts.HTML_TAG_UNSUPPORTED.format(tag=tag))
             return
         attributes = dict(attrs)
         if tag == "a" and not (attributes.get("href") or "").strip():
-            self.problems.append("thẻ <a> thiếu href")
+            self.problems.append(texts.HTML_LINK_WITHOUT_HREF)
         if tag == "span" and attributes.get("class") != "tg-spoiler":
-            self.problems.append('thẻ <span> chỉ dùng được với class="tg-spoiler"')
+            self.problems.append(texts.HTML_SPAN_NOT_SPOILER)
         self.stack.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.problems.append(f"thẻ <{tag}/> không được Telegram hỗ trợ")
+        self.problems.append(texts.HTML_SELF_CLOSING_UNSUPPORTED.format(tag=tag))
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in ALLOWED_TAGS:
-            self.problems.append(f"thẻ đóng </{tag}> không được Telegram hỗ trợ")
+            self.problems.append(texts.HTML_END_TAG_UNSUPPORTED.format(tag=tag))
             return
         if not self.stack or self.stack[-1] != tag:
-            expected = f"</{self.stack[-1]}>" if self.stack else "không có thẻ nào đang mở"
-            self.problems.append(f"thẻ đóng </{tag}> sai chỗ (đang chờ {expected})")
+            expected = f"</{self.stack[-1]}>" if self.stack else texts.HTML_NOTHING_OPEN
+            self.problems.append(texts.HTML_END_TAG_MISPLACED.format(tag=tag, expected=expected))
             if tag in self.stack:
                 while self.stack and self.stack.pop() != tag:
                     pass
@@ -59,22 +61,23 @@ def html_problems(text: str, *, max_length: int = MAX_MESSAGE_LENGTH) -> list[st
     problems: list[str] = []
     # A bare "<" that does not start a tag is a parse error in Telegram.
     for match in re.finditer(r"<(?![a-zA-Z/])", text):
-        problems.append(f"ký tự '<' ở vị trí {match.start()} phải viết là &lt;")
+        problems.append(texts.HTML_BARE_LESS_THAN.format(position=match.start()))
     for match in re.finditer(r"&[#a-zA-Z0-9]*;", text):
         if not _VALID_ENTITY.fullmatch(match.group()):
-            problems.append(f"thực thể HTML không hợp lệ: {match.group()}")
+            problems.append(texts.HTML_ENTITY_INVALID.format(entity=match.group()))
     checker = _TelegramHTMLChecker()
     checker.feed(text)
     checker.close()
     problems.extend(checker.problems)
     if checker.stack:
-        problems.append("thẻ chưa đóng: " + ", ".join(f"<{t}>" for t in checker.stack))
+        tags = ", ".join(f"<{t}>" for t in checker.stack)
+        problems.append(texts.HTML_UNCLOSED.format(tags=tags))
     plain = "".join(checker.text_parts)
     if not plain.strip():
-        problems.append("nội dung trống")
+        problems.append(texts.HTML_EMPTY)
     length = utf16_length(plain)
     if length > max_length:
-        problems.append(f"dài {length} ký tự, vượt giới hạn {max_length} của Telegram")
+        problems.append(texts.HTML_TOO_LONG.format(length=length, limit=max_length))
     return problems
 
 

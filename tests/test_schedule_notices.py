@@ -272,3 +272,27 @@ def test_cron_weekdays_follow_standard_crontab(field, names):
     trigger = cron_trigger(f"0 8 * * {field}", tz=None)
     day_of_week = next(f for f in trigger.fields if f.name == "day_of_week")
     assert str(day_of_week) == names
+
+
+def test_a_key_written_twice_skips_the_notice_with_its_line(tmp_path):
+    write(
+        tmp_path,
+        "a.yaml",
+        """
+        notices:
+          - id: first
+            topic: events
+            text: Một
+            at: "2030-01-01T08:00:00+07:00"
+          - id: twice
+            topic: events
+            text: Hai
+            text: Ba
+            at: "2030-01-01T08:00:00+07:00"
+        """,
+    )
+    notices, problems = load_schedules(tmp_path)
+    assert [notice.id for notice in notices] == ["first"]
+    problem = only_problem(problems)
+    assert (problem.notice_id, problem.field, problem.line) == ("twice", "text", 6)
+    assert problem.message == "khóa bị viết hai lần"

@@ -37,6 +37,7 @@ from bot.faq_admin.yaml_editor import (
 )
 from bot.knowledge.faq_files import FaqLink
 from bot.knowledge.normalize import fold_text
+from bot.texts import validation as texts
 
 COLUMNS = (
     "category",
@@ -70,9 +71,9 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"Trang '{self.sheet}'" if self.sheet is not None else ""
+        where = texts.SHEET.format(sheet=self.sheet) if self.sheet is not None else ""
         if self.row is not None:
-            where += f", dòng {self.row}"
+            where += texts.SHEET_ROW.format(row=self.row)
         if self.entry_id:
             where += f" [{self.entry_id}]"
         return f"{where}: {self.message}" if where else self.message
@@ -159,7 +160,7 @@ def _parse_links(text: str) -> tuple[list[FaqLink], list[str]]:
     for line in _split_lines(text):
         label, separator, url = line.rpartition("|")
         if not separator or not label.strip() or not url.strip():
-            errors.append(f"links: '{line}' cần dạng 'Tên{LINK_SEPARATOR}https://...'")
+            errors.append(texts.SHEET_LINK_FORMAT.format(line=line, separator=LINK_SEPARATOR))
             continue
         links.append(FaqLink(label.strip(), url.strip()))
     return links, errors
@@ -183,7 +184,7 @@ def _fields(cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             fields[key] = text.strip()
     for key in ("question", "answer"):
         if key in fields and not fields[key]:
-            errors.append(f"thiếu {key}")
+            errors.append(texts.SHEET_FIELD_MISSING.format(field=key))
     return fields, errors
 
 
@@ -214,14 +215,19 @@ def _rows_of_table(
         if not name:
             continue
         if name not in COLUMNS:
-            problems.append(RowProblem(sheet, first[0], None, f"cột không hỗ trợ: '{name}'"))
+            problems.append(
+                RowProblem(sheet, first[0], None, texts.SHEET_COLUMN_UNKNOWN.format(name=name))
+            )
         elif name in columns:
-            problems.append(RowProblem(sheet, first[0], None, f"cột '{name}' xuất hiện hai lần"))
+            problems.append(
+                RowProblem(sheet, first[0], None, texts.SHEET_COLUMN_TWICE.format(name=name))
+            )
         else:
             columns[name] = index
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        problems.append(RowProblem(sheet, first[0], None, f"thiếu cột: {', '.join(missing)}"))
+        message = texts.SHEET_COLUMNS_MISSING.format(columns=", ".join(missing))
+        problems.append(RowProblem(sheet, first[0], None, message))
     result = []
     for number, values in iterator:
         cells = {
@@ -272,18 +278,18 @@ def read_spreadsheet(path: Path | str) -> tuple[list[SheetRow], list[str], list[
             if not is_faq:
                 skipped.append(path.name)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise SpreadsheetError(f"Không đọc được {path.name}: {exc}") from exc
+        raise SpreadsheetError(texts.SHEET_UNREADABLE.format(file=path.name, error=exc)) from exc
     except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:  # not a workbook
-        raise SpreadsheetError(f"Không đọc được {path.name} như tệp Excel: {exc}") from exc
+        raise SpreadsheetError(texts.SHEET_NOT_EXCEL.format(file=path.name, error=exc)) from exc
     if not tables:
-        problems.append(RowProblem(None, None, None, "không có trang tính nào có cột 'id'"))
+        problems.append(RowProblem(None, None, None, texts.SHEET_NO_ID_COLUMN))
     return rows, skipped, problems
 
 
 def export_rows(faq_dir: Path | str) -> list[dict[str, str]]:
     """Every entry as a row of cells, in file order."""
     if not Path(faq_dir).is_dir():
-        raise SpreadsheetError(f"Thư mục FAQ không tồn tại: {faq_dir}")
+        raise SpreadsheetError(texts.FAQ_DIR_NOT_FOUND.format(directory=faq_dir))
     workspace = FaqWorkspace(faq_dir)
     return [entry_cells(category, entry) for _, category, entry in workspace.entries()]
 
@@ -330,9 +336,9 @@ def export_spreadsheet(faq_dir: Path | str, path: Path | str) -> int:
     try:
         (_write_xlsx if _is_xlsx(path) else _write_csv)(path, rows)
     except OSError as exc:
-        raise SpreadsheetError(f"Không ghi được {path}: {exc}") from exc
+        raise SpreadsheetError(texts.SHEET_UNWRITABLE.format(file=path, error=exc)) from exc
     except ValueError as exc:  # openpyxl: characters a workbook cannot hold
-        raise SpreadsheetError(f"Không ghi được {path.name}: {exc}") from exc
+        raise SpreadsheetError(texts.SHEET_UNWRITABLE.format(file=path.name, error=exc)) from exc
     return len(rows)
 
 
@@ -356,27 +362,25 @@ def _apply_row(workspace: FaqWorkspace, row: SheetRow, plan: _Plan) -> None:
         plan.problems.append(RowProblem(row.sheet, row.row, entry_id or None, message))
 
     if not entry_id:
-        bad("thiếu id")
+        bad(texts.SHEET_ID_MISSING)
         return
     if not ID_PATTERN.match(entry_id):
-        bad("id chỉ gồm chữ thường không dấu, số và '-' (tối đa 48 ký tự)")
+        bad(texts.ENTRY_ID_INVALID)
         return
     first = plan.rows_by_id.get(entry_id)
     if first is not None:
-        bad(f"id trùng với trang '{first.sheet}', dòng {first.row}")
+        bad(texts.SHEET_ID_TAKEN.format(sheet=first.sheet, row=first.row))
         return
     plan.rows_by_id[entry_id] = row
     fields, errors = _fields(cells)
     if not category:
-        errors.insert(0, "thiếu category")
+        errors.insert(0, texts.SHEET_CATEGORY_MISSING)
     exists = entry_id in workspace
     if exists and category:
         current = workspace.category_of(entry_id) or ""
         if fold_text(current) != fold_text(category):
-            errors.append(
-                f"mục đang thuộc chủ đề '{current}' ({workspace.file_of(entry_id)}); đổi chủ đề "
-                "qua bảng tính chưa được hỗ trợ, hãy sửa tệp YAML"
-            )
+            file = workspace.file_of(entry_id)
+            errors.append(texts.SHEET_CATEGORY_CHANGE.format(current=current, file=file))
     for message in errors:
         bad(message)
     if errors:

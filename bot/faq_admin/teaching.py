@@ -45,10 +45,11 @@ from bot.storage.faq_changes import (
     record_change,
     storage_time,
 )
+from bot.texts import teaching as texts
 
 ADD_PREFIX = "➕"
-NEW_ENTRY_LABEL = "🆕 Câu hỏi mới"
-SKIP_LABEL = "Bỏ qua"
+NEW_ENTRY_LABEL = texts.NEW_ENTRY_LABEL
+SKIP_LABEL = texts.SKIP_LABEL
 CANDIDATE_COUNT = 3
 LABEL_LENGTH = 60  # a Telegram button shows about this much
 KEY_LENGTH = 16  # hex digits of the question key: short enough for callback data
@@ -406,15 +407,18 @@ def describe_item(item: TeachItem, matcher: Matcher, tz: str | ZoneInfo) -> list
     zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
     last = storage_time(item.last_asked).replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     if item.kind is TeachKind.UNANSWERED:
-        status = f"Bot chưa trả lời được · {item.count} lần"
+        status = texts.ITEM_UNANSWERED.format(count=item.count)
     else:
-        status = f"Câu trả lời bị 👎 · {item.count} lần"
-    lines = [f"❓ «{item.text}»", f"{status} · gần nhất {last:%d/%m/%Y %H:%M}"]
+        status = texts.ITEM_DISLIKED.format(count=item.count)
+    lines = [
+        texts.ITEM_QUESTION.format(text=item.text),
+        texts.ITEM_LAST_ASKED.format(status=status, last=last),
+    ]
     if item.answered_entry_id:
         entry = matcher.book.entries.get(item.answered_entry_id)
         shown = entry.question if entry else item.answered_entry_id
-        lines.append(f"Bot đã trả lời bằng: {shown} ({item.answered_entry_id})")
+        lines.append(texts.ITEM_ANSWERED_WITH.format(question=shown, entry=item.answered_entry_id))
     lines.extend(f"   ~ {example}" for example in item.examples[1:])
     if item.suggested_answer:
-        lines.append(f"Câu trả lời của cán bộ: {item.suggested_answer}")
+        lines.append(texts.ITEM_OFFICIAL_ANSWER.format(answer=item.suggested_answer))
     return lines

@@ -48,12 +48,13 @@ from ruamel.yaml.tokens import CommentToken
 from bot.knowledge.faq_files import (
     DATA_FILES,
     ID_PATTERN,
-    YAML_LOADER,
     FaqLink,
     FaqProblem,
     load_faq_dir,
 )
 from bot.knowledge.normalize import fold_text, tokenize
+from bot.texts import validation as texts
+from bot.yaml_files import YamlFileError, parse_yaml
 
 # Canonical key order of an entry; new keys are placed by it.
 ENTRY_KEYS = (
@@ -109,7 +110,7 @@ class FaqValidationError(FaqEditError):
     """The edited FAQ would not load cleanly; `problems` lists what the edit would break."""
 
     def __init__(self, problems: list[FaqProblem]):
-        super().__init__("Bản sửa làm FAQ không hợp lệ:\n" + "\n".join(map(str, problems)))
+        super().__init__(texts.EDIT_INVALID.format(problems="\n".join(map(str, problems))))
         self.problems = problems
 
 
@@ -212,7 +213,7 @@ def _normalize_fields(fields: Mapping[str, Any], *, allow_id: bool = False) -> d
     allowed = EDITABLE_KEYS | ({"id"} if allow_id else set())
     unknown = set(fields) - allowed
     if unknown:
-        raise FaqEditError(f"Trường không hỗ trợ: {', '.join(sorted(unknown))}")
+        raise FaqEditError(texts.EDIT_FIELDS_UNKNOWN.format(fields=", ".join(sorted(unknown))))
     return {key: canonical_value(key, value) for key, value in fields.items()}
 
 
@@ -511,8 +512,8 @@ def _read_doc(path: Path) -> _Doc:
     newline = "\r\n" if "\r\n" in text else "\n"
     text = text.replace("\r\n", "\n")
     try:
-        plain = yaml.load(text, Loader=YAML_LOADER) if text else None
-    except yaml.YAMLError:
+        plain = parse_yaml(text).data if text else None
+    except YamlFileError:
         plain = None
     return _Doc(
         name=path.name,
@@ -668,9 +669,9 @@ class FaqWorkspace:
         """Append `text` to the entry's variants; False if it already is a phrasing of it."""
         variant = clean_line(text)
         if not tokenize(variant):
-            raise FaqEditError("Câu hỏi không có chữ nào, không thêm làm cách hỏi được.")
+            raise FaqEditError(texts.EDIT_VARIANT_NO_WORDS)
         if len(variant) > MAX_VARIANT_LENGTH:
-            raise FaqEditError(f"Câu hỏi dài quá {MAX_VARIANT_LENGTH} ký tự, không thêm được.")
+            raise FaqEditError(texts.EDIT_VARIANT_TOO_LONG.format(limit=MAX_VARIANT_LENGTH))
         doc, position = self._locate(entry_id)
         entry = _entries_of(doc)[position]
         variants = canonical_value("variants", entry.get("variants"))
@@ -695,7 +696,7 @@ class FaqWorkspace:
             if new == old:
                 continue
             if key in ("question", "answer") and not new:
-                raise FaqEditError(f"[{entry_id}] '{key}' không được để trống.")
+                raise FaqEditError(texts.EDIT_FIELD_EMPTY.format(entry=entry_id, field=key))
             if key in STRING_LISTS or key == "links":
                 self._set_list(doc, position, key, old, new)
             else:
@@ -712,15 +713,15 @@ class FaqWorkspace:
         entry_id = values.get("id", "")
         category = clean_line(category)
         if not category:
-            raise FaqEditError("Cần tên chủ đề cho mục mới.")
+            raise FaqEditError(texts.EDIT_CATEGORY_MISSING)
         if not ID_PATTERN.match(entry_id):
-            raise FaqEditError(
-                f"Mã mục '{entry_id}' không hợp lệ: chỉ gồm chữ thường không dấu, số và '-'."
-            )
+            raise FaqEditError(texts.EDIT_ID_INVALID.format(entry=entry_id))
         if entry_id in self._index:
-            raise EntryExistsError(f"Đã có mục '{entry_id}' trong {self.file_of(entry_id)}.")
+            raise EntryExistsError(
+                texts.EDIT_ENTRY_EXISTS.format(entry=entry_id, file=self.file_of(entry_id))
+            )
         if not values.get("question") or not values.get("answer"):
-            raise FaqEditError("Mục mới cần cả câu hỏi và câu trả lời.")
+            raise FaqEditError(texts.EDIT_NEW_ENTRY_INCOMPLETE)
         node = CommentedMap()
         for key in ENTRY_KEYS:
             if values.get(key):
@@ -788,7 +789,7 @@ class FaqWorkspace:
         would move lines it does not own.
         """
         if self._committed:
-            raise FaqEditError("Workspace đã ghi rồi; hãy mở workspace mới.")
+            raise FaqEditError(texts.EDIT_ALREADY_COMMITTED)
         changes = self.pending()
         if not changes:
             return EditResult()
@@ -800,9 +801,7 @@ class FaqWorkspace:
             for doc in docs:
                 current = doc.path.read_bytes() if doc.path.exists() else None
                 if current != doc.raw:
-                    raise ConcurrentEditError(
-                        f"Tệp {doc.name} vừa được sửa ở nơi khác; chưa ghi gì, hãy thử lại."
-                    )
+                    raise ConcurrentEditError(texts.EDIT_CONCURRENT.format(file=doc.name))
             mode = self._file_mode()
             for doc, change in zip(docs, changes, strict=True):
                 own = stat.S_IMODE(doc.path.stat().st_mode) if doc.raw is not None else mode
@@ -815,7 +814,7 @@ class FaqWorkspace:
     def _locate(self, entry_id: str) -> tuple[_Doc, int]:
         found = self._index.get(entry_id)
         if found is None:
-            raise EntryNotFoundError(f"Không có mục '{entry_id}' trong FAQ.")
+            raise EntryNotFoundError(texts.EDIT_ENTRY_NOT_FOUND.format(entry=entry_id))
         return self._docs[found[0]], found[1]
 
     def _tree(self, doc: _Doc) -> Any:
@@ -823,7 +822,7 @@ class FaqWorkspace:
         if doc.data is not None:
             return doc.data
         if not isinstance(doc.plain, dict) or not _entries_of(doc):
-            raise FaqEditError(f"{doc.name}: tệp YAML đang lỗi; hãy sửa tay trước.")
+            raise FaqEditError(texts.EDIT_FILE_BROKEN.format(file=doc.name))
         explicit = doc.text.startswith("---")
         data = _new_yaml(INDENT_STYLES[0], explicit).load(doc.text)
         expected = doc.text if doc.final_newline else doc.text + "\n"
@@ -832,12 +831,9 @@ class FaqWorkspace:
             if _dump(handler, data) == expected:
                 break
         else:
-            raise LayoutError(
-                f"{doc.name}: trình sửa tự động không giữ nguyên được cách trình bày của tệp này; "
-                "hãy sửa tay."
-            )
+            raise LayoutError(texts.EDIT_LAYOUT_UNSUPPORTED.format(file=doc.name))
         if not isinstance(data.get("entries"), CommentedSeq):
-            raise FaqEditError(f"{doc.name}: 'entries' phải là danh sách.")
+            raise FaqEditError(texts.EDIT_ENTRIES_NOT_LIST.format(file=doc.name))
         doc.data, doc.handler = data, handler
         doc.regions = _entry_regions(doc.text, data)
         doc.blank_between = _blank_between_entries(doc.text, data)
@@ -846,7 +842,9 @@ class FaqWorkspace:
     def _node(self, doc: _Doc, position: int) -> CommentedMap:
         node = self._tree(doc)["entries"][position]
         if not isinstance(node, CommentedMap):
-            raise FaqEditError(f"{doc.name}: mục thứ {position + 1} không phải một bảng.")
+            raise FaqEditError(
+                texts.EDIT_ENTRY_NOT_TABLE.format(file=doc.name, position=position + 1)
+            )
         return node
 
     def _set_scalar(self, doc: _Doc, position: int, key: str, value: str | None) -> None:
@@ -935,13 +933,11 @@ class FaqWorkspace:
     def _check(self, doc: _Doc, text: str) -> None:
         """The new text must parse to the intended data and change only the edited entries."""
         try:
-            reread = yaml.load(text, Loader=YAML_LOADER)
-        except yaml.YAMLError as exc:
-            raise LayoutError(
-                f"{doc.name}: bản sửa không đọc lại được ({exc}); chưa ghi gì."
-            ) from exc
+            reread = parse_yaml(text).data
+        except YamlFileError as exc:
+            raise LayoutError(texts.EDIT_REREAD_FAILED.format(file=doc.name, error=exc)) from exc
         if reread != doc.plain:
-            raise LayoutError(f"{doc.name}: bản sửa không đọc lại đúng dữ liệu; chưa ghi gì.")
+            raise LayoutError(texts.EDIT_REREAD_DIFFERS.format(file=doc.name))
         if doc.created:
             return
         new_regions = _entry_regions(text, _new_yaml(INDENT_STYLES[0], False).load(text))
@@ -954,9 +950,7 @@ class FaqWorkspace:
             if tag != "equal" and not (
                 set(range(i1, i2)) <= allowed_old and set(range(j1, j2)) <= allowed_new
             ):
-                raise LayoutError(
-                    f"{doc.name}: bản sửa chạm vào dòng {i1 + 1} ngoài các mục được sửa; chưa ghi gì."
-                )
+                raise LayoutError(texts.EDIT_OUTSIDE_ENTRIES.format(file=doc.name, line=i1 + 1))
 
 
 @contextlib.contextmanager
@@ -964,7 +958,7 @@ def open_workspace(directory: Path | str) -> Iterator[FaqWorkspace]:
     """A workspace on `directory`, holding its edit lock until the block ends."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise FaqEditError(f"Thư mục FAQ không tồn tại: {directory}")
+        raise FaqEditError(texts.FAQ_DIR_NOT_FOUND.format(directory=directory))
     with _directory_lock(directory):
         yield FaqWorkspace(directory)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.matcher import Matcher, MatchResult, MatchStatus
+from bot.texts import validation as texts
 
 OUT_OF_SCOPE = "-"
 
@@ -163,7 +164,7 @@ def read_cases(path: Path | str) -> list[LabelledCase]:
             continue
         expected, sep, query = line.partition("\t")
         if not sep or not expected.strip() or not query.strip():
-            raise CasesFormatError(f"{path}:{number}: cần dạng 'mã_mục<TAB>câu hỏi'")
+            raise CasesFormatError(texts.CASES_LINE_INVALID.format(path=path, number=number))
         cases.append(LabelledCase(expected.strip(), query.strip(), number))
     return cases
 

@@ -9,16 +9,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.facts import FACTS_FILE, FactsError, fill_facts, load_facts
 from bot.telegram_html import html_problems
+from bot.texts import validation as texts
+from bot.yaml_files import DuplicateKey, YamlDocument, YamlFileError, read_yaml
 
 SYNONYMS_FILE = "_synonyms.yaml"
 DATA_FILES = (SYNONYMS_FILE, FACTS_FILE)  # not entry files
 CHECKED_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 # A FAQ file larger than this is refused with a problem naming it (never skipped silently).
 # Override with the environment variable FAQ_MAX_FILE_MB (megabytes, 1 MB = 1,000,000 bytes).
 DEFAULT_MAX_FILE_BYTES = 20_000_000
@@ -60,9 +60,11 @@ class FaqProblem:
     file: str
     entry_id: str | None
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}" + (f" [{self.entry_id}]" if self.entry_id else "")
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        where += f" [{self.entry_id}]" if self.entry_id else ""
         return f"{where}: {self.message}"
 
 
@@ -101,7 +103,7 @@ class _LinkModel(BaseModel):
     @classmethod
     def _url(cls, value: str) -> str:
         if not URL_PATTERN.match(value.strip()):
-            raise ValueError(f"URL không hợp lệ: {value!r}")
+            raise ValueError(texts.URL_INVALID.format(value=value))
         return value.strip()
 
 
@@ -134,7 +136,7 @@ class _EntryModel(BaseModel):
     @classmethod
     def _id(cls, value: str) -> str:
         if not ID_PATTERN.match(value):
-            raise ValueError("id chỉ gồm chữ thường không dấu, số và '-' (tối đa 48 ký tự)")
+            raise ValueError(texts.ENTRY_ID_INVALID)
         return value
 
     @field_validator("checked", mode="before")
@@ -144,14 +146,14 @@ class _EntryModel(BaseModel):
             return value
         match = CHECKED_PATTERN.match(str(value).strip())
         if not match or not 1 <= int(match.group(2)) <= 12:
-            raise ValueError(f"checked phải có dạng YYYY-MM (năm-tháng), có {value!r}")
+            raise ValueError(texts.CHECKED_INVALID.format(value=value))
         return date(int(match.group(1)), int(match.group(2)), 1)
 
     @field_validator("variants", "keywords", "sources")
     @classmethod
     def _non_empty_strings(cls, value: list[str]) -> list[str]:
         if any(not isinstance(v, str) or not v.strip() for v in value):
-            raise ValueError("có mục rỗng hoặc không phải chuỗi")
+            raise ValueError(texts.LIST_ITEM_EMPTY)
         return [v.strip() for v in value]
 
     @field_validator("answer")
@@ -159,7 +161,7 @@ class _EntryModel(BaseModel):
     def _answer(cls, value: str) -> str:
         problems = html_problems(value, max_length=MAX_ANSWER_LENGTH)
         if problems:
-            raise ValueError("câu trả lời không hợp lệ: " + "; ".join(problems))
+            raise ValueError(texts.ANSWER_INVALID.format(problems="; ".join(problems)))
         return value.strip()
 
 
@@ -182,53 +184,69 @@ def max_file_bytes() -> int:
 
 
 def _read_yaml(path: Path, problems: list[FaqProblem], limit: int | None = None) -> Any:
-    """Parsed YAML, or None after recording why it could not be read (empty file included)."""
+    """Parsed YAML, or None after recording why it could not be read (empty file included).
+
+    A key written twice anywhere outside `entries` is a problem of the whole file; inside an
+    entry it is reported with that entry (see `_load_entries_file`).
+    """
+    document = _read_document(path, problems, limit)
+    if document is None:
+        return None
+    entry_spans = document.items("entries")
+    inside = {d for span in entry_spans for d in document.duplicates_in(span)}
+    for duplicate in document.duplicates:
+        if duplicate not in inside:
+            problems.append(_duplicate_problem(path.name, None, duplicate))
+    return document
+
+
+def _read_document(
+    path: Path, problems: list[FaqProblem], limit: int | None
+) -> YamlDocument | None:
     name = path.name
     limit = limit or max_file_bytes()
     try:
         size = path.stat().st_size
         if size > limit:
-            problems.append(
-                FaqProblem(
-                    name,
-                    None,
-                    f"tệp quá lớn ({size:,} byte, giới hạn {limit:,} byte): tách thành nhiều tệp "
-                    f"hoặc tăng giới hạn bằng biến môi trường {MAX_FILE_ENV}",
-                )
-            )
+            message = texts.FILE_TOO_LARGE.format(size=size, limit=limit, env=MAX_FILE_ENV)
+            problems.append(FaqProblem(name, None, message))
             return None
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
-        if data is None:
-            problems.append(FaqProblem(name, None, "tệp trống"))
-        return data
-    except UnicodeDecodeError:
-        problems.append(FaqProblem(name, None, "tệp không phải UTF-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark else ""
-        problems.append(FaqProblem(name, None, f"lỗi cú pháp YAML{where}: {exc}"))
+        document = read_yaml(path)
+    except YamlFileError as exc:
+        problems.append(FaqProblem(name, None, exc.message, exc.line))
+        return None
     except OSError as exc:
-        problems.append(FaqProblem(name, None, f"không đọc được tệp: {exc}"))
-    return None
+        problems.append(FaqProblem(name, None, texts.FILE_UNREADABLE.format(error=exc)))
+        return None
+    if document.data is None:
+        problems.append(FaqProblem(name, None, texts.FILE_EMPTY))
+        return None
+    return document
+
+
+def _duplicate_problem(file: str, entry: str | None, duplicate: DuplicateKey) -> FaqProblem:
+    message = texts.DUPLICATE_KEY.format(key=duplicate.key, line=duplicate.line)
+    return FaqProblem(file, entry, message, duplicate.line)
 
 
 def _load_synonyms(path: Path, problems: list[FaqProblem]) -> tuple[dict[str, str], dict[str, str]]:
     """The `synonyms` table (required) and the optional `phrases` table of _synonyms.yaml."""
-    data = _read_yaml(path, problems)
-    if data is None:
+    document = _read_yaml(path, problems)
+    if document is None:
         return {}, {}
+    data = document.data
     table = data.get("synonyms") if isinstance(data, dict) else None
     if not isinstance(table, dict):
-        problems.append(FaqProblem(path.name, None, "cần khóa 'synonyms' là một bảng từ -> nghĩa"))
+        problems.append(FaqProblem(path.name, None, texts.SYNONYMS_NOT_TABLE))
         return {}, {}
-    synonyms = _string_table(path, table, problems, "từ viết tắt và nghĩa phải là chuỗi")
+    synonyms = _string_table(path, table, problems, texts.SYNONYM_NOT_STRING)
     phrases_table = data.get("phrases")
     if phrases_table is None:
         return synonyms, {}
     if not isinstance(phrases_table, dict):
-        problems.append(FaqProblem(path.name, None, "'phrases' phải là một bảng cụm từ -> nghĩa"))
+        problems.append(FaqProblem(path.name, None, texts.PHRASES_NOT_TABLE))
         return synonyms, {}
-    phrases = _string_table(path, phrases_table, problems, "cụm từ và nghĩa phải là chuỗi")
+    phrases = _string_table(path, phrases_table, problems, texts.PHRASE_NOT_STRING)
     return synonyms, phrases
 
 
@@ -248,29 +266,37 @@ def _load_entries_file(
     path: Path, problems: list[FaqProblem], facts: dict[str, str] | None = None
 ) -> list[FaqEntry]:
     name = path.name
-    data = _read_yaml(path, problems)
-    if data is None:
+    document = _read_yaml(path, problems)
+    if document is None:
         return []
+    data = document.data
     if not isinstance(data, dict):
-        problems.append(FaqProblem(name, None, "tệp phải là một bảng có 'category' và 'entries'"))
+        problems.append(FaqProblem(name, None, texts.FAQ_FILE_NOT_TABLE))
         return []
     unknown = set(data) - {"category", "entries"}
     if unknown:
-        problems.append(FaqProblem(name, None, f"khóa không hỗ trợ: {', '.join(sorted(unknown))}"))
+        keys = ", ".join(sorted(unknown))
+        problems.append(FaqProblem(name, None, texts.FAQ_UNKNOWN_KEYS.format(keys=keys)))
     category = data.get("category")
     if not isinstance(category, str) or not category.strip():
-        problems.append(FaqProblem(name, None, "thiếu 'category' (tên danh mục)"))
+        problems.append(FaqProblem(name, None, texts.FAQ_CATEGORY_MISSING))
         return []
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
-        problems.append(FaqProblem(name, None, "'entries' phải là danh sách không rỗng"))
+        problems.append(FaqProblem(name, None, texts.FAQ_ENTRIES_EMPTY))
         return []
     entries = []
+    spans = document.items("entries")
     for position, raw in enumerate(raw_entries, start=1):
         label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-        label = label or f"mục thứ {position}"
+        label = label or texts.FAQ_ENTRY_POSITION.format(position=position)
         if not isinstance(raw, dict):
-            problems.append(FaqProblem(name, label, "mỗi mục phải là một bảng"))
+            problems.append(FaqProblem(name, label, texts.FAQ_ENTRY_NOT_TABLE))
+            continue
+        span = spans[position - 1] if position <= len(spans) else None
+        duplicates = document.duplicates_in(span) if span is not None else []
+        if duplicates:  # the data kept only the last value: say so rather than guess
+            problems.extend(_duplicate_problem(name, label, d) for d in duplicates)
             continue
         if isinstance(raw.get("answer"), str):
             try:
@@ -307,7 +333,7 @@ def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FaqProblem]]:
     problems: list[FaqProblem] = []
     book = FaqBook()
     if not directory.is_dir():
-        return book, [FaqProblem(str(directory), None, "thư mục FAQ không tồn tại")]
+        return book, [FaqProblem(str(directory), None, texts.FAQ_DIR_MISSING)]
     synonyms_path = directory / SYNONYMS_FILE
     if synonyms_path.exists():
         book.synonyms, book.phrases = _load_synonyms(synonyms_path, problems)
@@ -322,17 +348,22 @@ def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FaqProblem]]:
         for entry in _load_entries_file(path, problems, facts):
             if entry.id in book.entries:
                 first = book.entries[entry.id].source_file
-                problems.append(FaqProblem(path.name, entry.id, f"id trùng với mục trong {first}"))
+                message = texts.FAQ_DUPLICATE_ID.format(first=first)
+                problems.append(FaqProblem(path.name, entry.id, message))
                 continue
             book.entries[entry.id] = entry
     for entry in book.entries.values():
         for related_id in entry.related:
             if related_id not in book.entries:
                 problems.append(
-                    FaqProblem(entry.source_file, entry.id, f"related '{related_id}' không tồn tại")
+                    FaqProblem(
+                        entry.source_file,
+                        entry.id,
+                        texts.FAQ_RELATED_MISSING.format(related=related_id),
+                    )
                 )
     if not book.entries and not problems:
-        problems.append(FaqProblem(str(directory), None, "không có mục FAQ nào"))
+        problems.append(FaqProblem(str(directory), None, texts.FAQ_EMPTY))
     return book, problems
 
 

@@ -6,6 +6,8 @@ from datetime import datetime, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.texts import validation as texts
+
 _DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # standard cron: 0 = Sunday
 
 
@@ -24,20 +26,20 @@ def _standard_day_of_week(field: str) -> str:
             return _DOW_NAMES.index(token)
         if token.isdigit() and 0 <= int(token) <= 7:
             return int(token)
-        raise ValueError(f"thứ trong tuần '{token}' không hợp lệ (0-7 hoặc sun..sat)")
+        raise ValueError(texts.CRON_WEEKDAY_INVALID.format(token=token))
 
     for item in field.split(","):
         base, _, step_text = item.partition("/")
         step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
         if step_text and step is None:
-            raise ValueError(f"bước '{step_text}' không hợp lệ")
+            raise ValueError(texts.CRON_STEP_INVALID.format(step=step_text))
         if base == "*":
             first, last = 0, 7
         elif "-" in base:
             first_text, last_text = base.split("-", 1)
             first, last = number(first_text), number(last_text)
             if first > last:
-                raise ValueError(f"khoảng thứ '{base}' bị ngược")
+                raise ValueError(texts.CRON_WEEKDAY_RANGE_REVERSED.format(range=base))
         else:
             first = number(base)
             last = 7 if step else first
@@ -51,13 +53,11 @@ def cron_trigger(expr: str, tz: tzinfo, *, end_date: datetime | None = None) -> 
     """A CronTrigger for a standard 5-field crontab line (minute hour day month weekday)."""
     fields = expr.split()
     if len(fields) != 5:
-        raise ValueError(f"cần đúng 5 trường (phút giờ ngày tháng thứ), có {len(fields)}: {expr!r}")
+        raise ValueError(texts.CRON_FIELD_COUNT.format(count=len(fields), expr=expr))
     minute, hour, day, month, day_of_week = fields
     if day != "*" and day_of_week != "*":
         # Standard cron ORs the two fields, APScheduler ANDs them: refuse rather than guess.
-        raise ValueError(
-            "không dùng cùng lúc 'ngày trong tháng' và 'thứ trong tuần'; để một trường là *"
-        )
+        raise ValueError(texts.CRON_DAY_AND_WEEKDAY)
     return CronTrigger(
         minute=minute,
         hour=hour,

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.texts import schedules as words
+from bot.texts import validation as texts
+
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
@@ -13,11 +16,11 @@ def parse_duration(value: object) -> timedelta:
     text = str(value).strip().lower().replace(" ", "")
     match = _DURATION.fullmatch(text)
     if not text or not match or not any(match.groups()):
-        raise ValueError(f"{value!r} không phải khoảng thời gian (dùng m, h, d, ví dụ 30m, 6h, 7d)")
+        raise ValueError(texts.DURATION_INVALID.format(value=value))
     days, hours, minutes = (int(g or 0) for g in match.groups())
     duration = timedelta(days=days, hours=hours, minutes=minutes)
     if duration <= timedelta(0):
-        raise ValueError(f"{value!r} phải lớn hơn 0")
+        raise ValueError(texts.DURATION_NOT_POSITIVE.format(value=value))
     return duration
 
 
@@ -39,5 +42,5 @@ def duration_in_words(duration: timedelta) -> str:
     minutes = int(duration.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    parts = [(days, "ngày"), (hours, "giờ"), (minutes, "phút")]
-    return " ".join(f"{n} {unit}" for n, unit in parts if n) or "0 phút"
+    parts = [(days, words.DAYS), (hours, words.HOURS), (minutes, words.MINUTES)]
+    return " ".join(f"{n} {unit}" for n, unit in parts if n) or f"0 {words.MINUTES}"

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from bot.facts import FactsError, fill_facts
 from bot.schedule.notices import FACT_FIELDS, Notice, Problem
+from bot.texts import validation as texts
+from bot.yaml_files import YamlFileError, read_yaml
 
 SCHEDULE_SUFFIXES = (".yaml", ".yml")
-_PYDANTIC_MESSAGES = {
-    "missing": "thiếu (bắt buộc)",
-    "extra_forbidden": "trường không được hỗ trợ (gõ nhầm tên?)",
-    "string_type": "phải là chuỗi",
-    "list_type": "phải là danh sách",
-    "tuple_type": "phải là danh sách",
-}
 
 
 def _problems_from_validation(
@@ -30,32 +24,9 @@ def _problems_from_validation(
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         else:
-            message = _PYDANTIC_MESSAGES.get(item["type"], message)
+            message = texts.SCHEDULE_FIELD_MESSAGES.get(item["type"], message)
         problems.append(Problem(file, notice_id, message, line, field))
     return problems
-
-
-def _notice_nodes(text: str) -> list[yaml.Node] | None:
-    """The YAML nodes of the `notices` items, for line numbers and duplicate keys."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    for key, value in root.value:
-        if key.value == "notices" and isinstance(value, yaml.SequenceNode):
-            return list(value.value)
-    return None
-
-
-def _duplicate_keys(node: yaml.Node) -> list[str]:
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    seen: set[str] = set()
-    duplicates = []
-    for key, _ in node.value:
-        if key.value in seen:
-            duplicates.append(key.value)
-        seen.add(key.value)
-    return duplicates
 
 
 def load_schedule_file(
@@ -64,27 +35,16 @@ def load_schedule_file(
     """Read one schedule file; ids are not checked against other files here."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(file, None, f"không đọc được tệp: {exc}")]
-    try:
-        data = yaml.safe_load(text)
-        nodes = _notice_nodes(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        where = f" (dòng {line}, cột {mark.column + 1})" if mark is not None else ""
-        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and context_mark is not None and context_mark is not mark:
-            reason += f", {context} từ dòng {context_mark.line + 1}"
-        return [], [Problem(file, None, f"lỗi cú pháp YAML{where}: {reason}", line)]
+        document = read_yaml(path)
+    except YamlFileError as exc:
+        return [], [Problem(file, None, exc.message, exc.line)]
+    data = document.data
     if data is None:
         return [], []
     if not isinstance(data, dict):
-        return [], [Problem(file, None, "tệp phải bắt đầu bằng 'notices:' và một danh sách", 1)]
+        return [], [Problem(file, None, texts.SCHEDULE_FILE_NOT_TABLE, 1)]
     problems = [
-        Problem(file, None, f"khóa '{key}' không được hỗ trợ; chỉ có 'notices'", field=str(key))
+        Problem(file, None, texts.SCHEDULE_UNKNOWN_KEY.format(key=key), field=str(key))
         for key in data
         if key != "notices"
     ]
@@ -94,24 +54,23 @@ def load_schedule_file(
     if not isinstance(items, list):
         return [], [
             *problems,
-            Problem(file, None, "'notices' phải là một danh sách", field="notices"),
+            Problem(file, None, texts.SCHEDULE_NOTICES_NOT_LIST, field="notices"),
         ]
 
     notices: list[Notice] = []
+    spans = document.items("notices")
     for index, raw in enumerate(items):
-        node = nodes[index] if nodes and index < len(nodes) else None
-        line = node.start_mark.line + 1 if node is not None else None
+        span = spans[index] if spans and index < len(spans) else None
+        line = span.line if span is not None else None
         if not isinstance(raw, dict):
             label = f"#{index + 1}"
-            problems.append(
-                Problem(file, label, "mỗi thông báo phải là một bảng khóa: giá trị", line)
-            )
+            problems.append(Problem(file, label, texts.SCHEDULE_NOTICE_NOT_TABLE, line))
             continue
         raw_id = raw.get("id")
         notice_id = str(raw_id) if raw_id not in (None, "") else f"#{index + 1}"
-        duplicated = _duplicate_keys(node) if node is not None else []
+        duplicated = [d.key for d in document.duplicates_in(span)] if span is not None else []
         for key in duplicated:
-            problems.append(Problem(file, notice_id, "khóa bị viết hai lần", line, key))
+            problems.append(Problem(file, notice_id, texts.SCHEDULE_KEY_TWICE, line, key))
         try:
             raw = {
                 key: fill_facts(value, facts or {})
@@ -156,7 +115,7 @@ def load_schedules(
     """
     folder = Path(directory)
     if not folder.is_dir():
-        return [], [Problem(str(folder), None, "thư mục lịch không tồn tại")]
+        return [], [Problem(str(folder), None, texts.SCHEDULE_DIR_MISSING)]
     notices: list[Notice] = []
     problems: list[Problem] = []
     first_seen: dict[str, Notice] = {}
@@ -167,7 +126,7 @@ def load_schedules(
             earlier = first_seen.get(notice.id)
             if earlier is not None:
                 where = f"{earlier.source}:{earlier.line}" if earlier.line else earlier.source
-                message = f"id bị trùng, đã dùng ở {where}; thông báo này bị bỏ qua"
+                message = texts.SCHEDULE_DUPLICATE_ID.format(where=where)
                 problems.append(Problem(notice.source, notice.id, message, notice.line, "id"))
                 continue
             first_seen[notice.id] = notice

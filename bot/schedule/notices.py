@@ -15,6 +15,8 @@ from bot.models import Topic
 from bot.schedule.cron import cron_trigger
 from bot.schedule.durations import duration_in_words, format_duration, parse_duration
 from bot.telegram_html import MAX_MESSAGE_LENGTH, html_problems
+from bot.texts import schedules as notice_texts
+from bot.texts import validation as texts
 
 NOTICE_ID_PATTERN = re.compile(r"^[a-z0-9-]+$")
 NOTICE_ID_MAX_LENGTH = 128  # NoticeFire.notice_id / Campaign.notice_id
@@ -36,7 +38,11 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        who = f"thông báo '{self.notice_id}'" if self.notice_id else "cả tệp"
+        who = (
+            texts.SCHEDULE_NOTICE.format(id=self.notice_id)
+            if self.notice_id
+            else texts.SCHEDULE_WHOLE_FILE
+        )
         what = f"{self.field}: {self.message}" if self.field else self.message
         return f"{where}: {who}: {what}"
 
@@ -45,16 +51,14 @@ def _parse_datetime(value: object, what: str) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
-        raise ValueError(f"{what} cần cả ngày và giờ, ví dụ 2026-10-10T08:00:00+07:00")
+        raise ValueError(texts.NOTICE_NEEDS_DATE_AND_TIME.format(what=what))
     text = str(value).strip()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            f"{text!r} không phải thời điểm ISO, ví dụ 2026-10-10T08:00:00+07:00"
-        ) from None
+        raise ValueError(texts.NOTICE_NOT_ISO_TIME.format(text=text)) from None
     if len(text) <= 10:
-        raise ValueError(f"{what} cần cả ngày và giờ, ví dụ 2026-10-10T08:00:00+07:00")
+        raise ValueError(texts.NOTICE_NEEDS_DATE_AND_TIME.format(what=what))
     return parsed
 
 
@@ -98,12 +102,12 @@ class Notice(BaseModel):
     @classmethod
     def _id(cls, value: object) -> str:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise ValueError("id phải là chuỗi")
+            raise ValueError(texts.NOTICE_ID_NOT_STRING)
         text = str(value)
         if not NOTICE_ID_PATTERN.fullmatch(text):
-            raise ValueError(f"{text!r} chỉ được gồm chữ thường không dấu, số và '-'")
+            raise ValueError(texts.NOTICE_ID_INVALID.format(id=text))
         if len(text) > NOTICE_ID_MAX_LENGTH:
-            raise ValueError(f"id dài quá {NOTICE_ID_MAX_LENGTH} ký tự")
+            raise ValueError(texts.NOTICE_ID_TOO_LONG.format(limit=NOTICE_ID_MAX_LENGTH))
         return text
 
     @field_validator("topic", mode="before")
@@ -113,7 +117,7 @@ class Notice(BaseModel):
             return Topic(str(value).strip().lower())
         except ValueError:
             known = ", ".join(t.value for t in Topic)
-            raise ValueError(f"chủ đề {value!r} không có; chọn một trong: {known}") from None
+            raise ValueError(texts.NOTICE_TOPIC_UNKNOWN.format(value=value, known=known)) from None
 
     @field_validator("cron", mode="before")
     @classmethod
@@ -124,9 +128,9 @@ class Notice(BaseModel):
         try:
             trigger = cron_trigger(expr, UTC)
         except ValueError as exc:
-            raise ValueError(f"biểu thức cron {expr!r} không hợp lệ: {exc}") from None
+            raise ValueError(texts.NOTICE_CRON_INVALID.format(expr=expr, error=exc)) from None
         if trigger.get_next_fire_time(None, _NEVER_BEFORE) is None:
-            raise ValueError(f"biểu thức cron {expr!r} không bao giờ chạy")
+            raise ValueError(texts.NOTICE_CRON_NEVER.format(expr=expr))
         return expr
 
     @field_validator("at", mode="before")
@@ -143,7 +147,7 @@ class Notice(BaseModel):
         try:
             return date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{text!r} không phải ngày, ví dụ 2027-12-31") from None
+            raise ValueError(texts.NOTICE_NOT_DATE.format(text=text)) from None
 
     @field_validator("text", "remind_text", mode="before")
     @classmethod
@@ -151,7 +155,7 @@ class Notice(BaseModel):
         if value is None:
             return None
         if not isinstance(value, str):
-            raise ValueError("phải là chuỗi")
+            raise ValueError(texts.NOTICE_NOT_STRING)
         text = value.strip()
         problems = html_problems(text)
         if problems:
@@ -166,7 +170,7 @@ class Notice(BaseModel):
         items = value if isinstance(value, (list, tuple)) else [value]
         durations = [parse_duration(item) for item in items]
         if len(set(durations)) != len(durations):
-            raise ValueError("có khoảng thời gian bị lặp")
+            raise ValueError(texts.NOTICE_REPEATED_DURATION)
         return tuple(sorted(durations, reverse=True))
 
     @field_validator("expires_after", mode="before")
@@ -177,11 +181,11 @@ class Notice(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Notice:
         if (self.cron is None) == (self.at is None):
-            raise ValueError("cần đúng một trong hai: 'cron' (lặp lại) hoặc 'at' (một lần)")
+            raise ValueError(texts.NOTICE_CRON_OR_AT)
         if self.until is not None and self.cron is None:
-            raise ValueError("'until' chỉ dùng với 'cron'")
+            raise ValueError(texts.NOTICE_UNTIL_NEEDS_CRON)
         if self.remind_text is not None and not self.remind_before:
-            raise ValueError("'remind_text' cần 'remind_before'")
+            raise ValueError(texts.NOTICE_REMIND_TEXT_NEEDS_BEFORE)
         for label, rendered in self.rendered_texts():
             # The [QC] label and the countdown are added here, so measure the final text.
             too_long = html_problems(rendered, max_length=MAX_MESSAGE_LENGTH)
@@ -191,11 +195,12 @@ class Notice(BaseModel):
 
     def rendered_texts(self) -> list[tuple[str, str]]:
         """Every text this notice can send, labelled: the notice and one per reminder."""
-        texts = [("text", notice_text(self))]
-        texts += [
-            (f"nhắc trước {format_duration(b)}", reminder_text(self, b)) for b in self.remind_before
+        rendered = [("text", notice_text(self))]
+        rendered += [
+            (texts.NOTICE_REMINDER_LABEL.format(before=format_duration(b)), reminder_text(self, b))
+            for b in self.remind_before
         ]
-        return texts
+        return rendered
 
     def event_at(self, tz: tzinfo) -> datetime | None:
         """The `at` instant, aware; a naive value is read in `tz`."""
@@ -224,7 +229,7 @@ def reminder_text(notice: Notice, before: timedelta) -> str:
     if notice.remind_text is not None:
         body = notice.remind_text.replace(LEFT_PLACEHOLDER, left)
     else:
-        body = f"⏳ Còn {left} nữa: {without_ad_prefix(notice.text)}"
+        body = notice_texts.COUNTDOWN.format(left=left, text=without_ad_prefix(notice.text))
     return labelled(notice.topic, body)
 
 

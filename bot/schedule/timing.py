@@ -18,6 +18,7 @@ from bot.schedule.cron import cron_trigger
 from bot.schedule.durations import format_duration
 from bot.schedule.loading import load_schedules
 from bot.schedule.notices import Notice
+from bot.texts import schedules as texts
 
 NOTICE = "notice"
 REMINDER = "reminder"
@@ -190,4 +191,4 @@ def _local(moment: datetime) -> str:
 def fire_times_text(row: NextFires) -> str:
     """The next fire times of a row, local, or why there are none."""
     times = ", ".join(_local(t) for t in row.times)
-    return times or ("(không còn lần nào)" if row.enabled else "(đang tắt: enabled: false)")
+    return times or (texts.NO_MORE_FIRES if row.enabled else texts.DISABLED)

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.models import FaqChange, TaughtQuestion
+from bot.texts import teaching as texts
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class QuestionAlreadyHandled(Exception):
     """Another admin dealt with this question first."""
 
     def __init__(self, key: str):
-        super().__init__(f"Câu hỏi này đã được xử lý ({key}).")
+        super().__init__(texts.ALREADY_HANDLED.format(key=key))
         self.key = key
 
 

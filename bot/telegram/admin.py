@@ -11,10 +11,10 @@ from bot.db import run_in_session
 from bot.insight import Stats, question_stats
 from bot.knowledge.faq_files import FaqProblem
 from bot.replies import Reply
-from bot.telegram import texts
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import services_of
 from bot.telegram_html import escape
+from bot.texts import admins as texts
 
 log = logging.getLogger(__name__)
 MAX_PROBLEMS_SHOWN = 15
@@ -22,19 +22,22 @@ MAX_PROBLEMS_SHOWN = 15
 
 def stats_text(stats: Stats) -> str:
     lines = [
-        "📊 <b>Thống kê câu hỏi</b>",
-        f"Hôm nay: <b>{stats.today}</b> câu hỏi · 7 ngày: <b>{stats.week}</b>",
-        f"Trả lời ngay: {stats.answered_pct:.0f}% · Gợi ý: {stats.suggest_pct:.0f}% · "
-        f"Chưa có câu trả lời: {stats.none_pct:.0f}%",
+        texts.STATS_TITLE,
+        texts.STATS_VOLUME.format(today=stats.today, week=stats.week),
+        texts.STATS_OUTCOMES.format(
+            answered=stats.answered_pct, suggest=stats.suggest_pct, none=stats.none_pct
+        ),
     ]
     if stats.top_unanswered:
-        lines += ["", "<b>Câu hỏi chưa trả lời được nhiều nhất (7 ngày)</b>"]
+        lines += ["", texts.STATS_TOP_UNANSWERED]
         lines += [
-            f"{n}. {escape(g.representative[:120])} — {g.count} lần"
+            texts.STATS_UNANSWERED_ROW.format(
+                rank=n, question=escape(g.representative[:120]), count=g.count
+            )
             for n, g in enumerate(stats.top_unanswered, start=1)
         ]
     if stats.feedback:
-        lines += ["", "<b>Đánh giá theo mục</b> (👍/👎)"]
+        lines += ["", texts.STATS_FEEDBACK]
         lines += [
             f"<code>{escape(f.entry_id)}</code>: {f.ups}/{f.downs}" for f in stats.feedback[:10]
         ]
@@ -59,7 +62,7 @@ def problems_text(title: str, problems: list[FaqProblem]) -> str:
     shown = [f"• {escape(str(p))}" for p in problems[:MAX_PROBLEMS_SHOWN]]
     more = len(problems) - len(shown)
     if more > 0:
-        shown.append(f"… và {more} lỗi khác")
+        shown.append(texts.MORE_PROBLEMS.format(count=more))
     return f"⚠️ <b>{escape(title)}</b>\n" + "\n".join(shown)
 
 

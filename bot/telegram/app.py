@@ -45,29 +45,20 @@ from bot.telegram import (
     official_actions,
     support,
     teaching,
-    texts,
 )
 from bot.telegram.flood import FloodGuard
 from bot.telegram.messaging import NO_PREVIEW, send_reply
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.services import SERVICES_KEY, BotContext, Services
+from bot.texts import admins as admin_texts
+from bot.texts import citizens as texts
 
 log = logging.getLogger(__name__)
 OUTBOX_SAMPLE_SECONDS = 5.0
 LOAD_PUBLISH_SECONDS = 1.0
 WEBHOOK_REGISTER_RETRY_SECONDS = 5.0
 
-COMMANDS = [
-    BotCommand("start", "Bắt đầu"),
-    BotCommand("faq", "Danh mục câu hỏi thường gặp"),
-    BotCommand("help", "Hướng dẫn sử dụng"),
-    BotCommand("caidat", "Bật/tắt nhận thông báo, sự kiện, khuyến mãi"),
-    BotCommand("diaphuong", "Chọn xã/phường của bạn"),
-    BotCommand("xoadulieu", "Xóa dữ liệu của bạn"),
-    BotCommand("canbo", "Gửi câu hỏi tới cán bộ"),
-    BotCommand("subscribe", "Đăng ký nhận tin: thongbao, sukien, khuyenmai"),
-    BotCommand("unsubscribe", "Hủy nhận tin: thongbao, sukien, khuyenmai"),
-]
+COMMANDS = [BotCommand(command, description) for command, description in texts.COMMAND_MENU]
 
 
 def register_handlers(application: Application) -> None:
@@ -103,7 +94,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send_reply(
         context.bot,
         update.effective_chat.id,
-        Reply("Mình chưa hiểu lệnh này. Gõ /help để xem các lệnh, hoặc gõ câu hỏi của bạn."),
+        Reply(texts.UNKNOWN_COMMAND),
     )
 
 
@@ -244,7 +235,7 @@ async def _tell_admins_faq_problems(application: Application, problems) -> None:
     await admin.notify_admins(
         application.bot,
         application.bot_data[SERVICES_KEY].settings.admin_ids,
-        admin.problems_text(texts.FAQ_EDIT_REJECTED, problems),
+        admin.problems_text(admin_texts.FAQ_EDIT_REJECTED, problems),
     )
 
 

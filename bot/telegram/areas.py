@@ -16,15 +16,18 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.areas import AreaBook, AreasError, load_areas
 from bot.broadcast import roles
 from bot.db import in_session
+from bot.knowledge.normalize import fold_text
 from bot.replies import Button, Reply
 from bot.storage import citizens
-from bot.telegram import support, texts
+from bot.telegram import support
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import services_of
 from bot.telegram_html import escape
+from bot.texts import admins as admin_texts
 from bot.texts import officials as t
 
 log = logging.getLogger(__name__)
+STAFF_VERBS = ("them", "xoa")  # folded: typed with or without diacritics
 BOOK_KEY = "area_book"
 MAX_BUTTONS = 40
 
@@ -111,7 +114,7 @@ async def canbo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user = update.effective_user
     args = context.args or []
     is_admin = services.settings.is_admin(user.id if user else None)
-    if is_admin and (not args or args[0].lower() in ("them", "thêm", "xoa", "xóa")):
+    if is_admin and (not args or fold_text(args[0]) in STAFF_VERBS):
         await staff_command(update, context)
     else:
         await support.canbo_command(update, context)  # a citizen asking for an official
@@ -123,19 +126,19 @@ async def staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     chat_id = update.effective_chat.id
     user = update.effective_user
     if not services.settings.is_admin(user.id if user else None):
-        await send_reply(context.bot, chat_id, Reply(texts.NO_PERMISSION))
+        await send_reply(context.bot, chat_id, Reply(admin_texts.NO_PERMISSION))
         return
     args = [a for a in (context.args or [])][:50]
-    verb = args[0].lower() if args else ""
+    verb = fold_text(args[0]) if args else ""  # "thêm" or "them", "xóa" or "xoa"
     if not args:
         await send_reply(context.bot, chat_id, Reply(await _staff_list(context)))
         return
     target = args[1] if len(args) > 1 else ""
-    if verb not in ("them", "thêm", "xoa", "xóa") or not target.isdigit() or len(target) > 15:
+    if verb not in STAFF_VERBS or not target.isdigit() or len(target) > 15:
         await send_reply(context.bot, chat_id, Reply(t.STAFF_USAGE))
         return
     user_id = int(target)
-    if verb in ("xoa", "xóa"):
+    if verb == "xoa":
         removed = await asyncio.to_thread(roles.remove_official, services.engine, user_id)
         template = t.STAFF_REMOVED if removed else t.STAFF_NOT_FOUND
         await send_reply(context.bot, chat_id, Reply(template.format(user_id=user_id)))

@@ -12,8 +12,9 @@ from bot.broadcast.actions import ActionReport
 from bot.broadcast.sender import opt_out_keyboard
 from bot.rate_budget import sender_request
 from bot.schedule import NoticeScheduler
-from bot.telegram import admin, official, official_actions, texts
+from bot.telegram import admin, official, official_actions
 from bot.telegram.services import Services
+from bot.texts import admins as admin_texts
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ async def start(application: Application, services: Services) -> None:
         await admin.notify_admins(
             bot,
             services.settings.admin_ids,
-            admin.problems_text(texts.SCHEDULE_EDIT_REJECTED, problems),
+            admin.problems_text(admin_texts.SCHEDULE_EDIT_REJECTED, problems),
         )
 
     services.scheduler = NoticeScheduler(

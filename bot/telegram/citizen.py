@@ -17,8 +17,6 @@ from bot.db import run_in_session
 from bot.knowledge.matcher import MatchStatus
 from bot.models import Topic
 from bot.replies import (
-    FEEDBACK_THANKS,
-    STALE_BUTTON_TEXT,
     Reply,
     categories_reply,
     empty_text_reply,
@@ -28,11 +26,13 @@ from bot.replies import (
     unsupported_media_reply,
 )
 from bot.storage import citizens
-from bot.telegram import support, texts
+from bot.telegram import support
 from bot.telegram.flood import FloodVerdict
 from bot.telegram.messaging import edit_reply, send_reply
 from bot.telegram.services import BotContext, Services
 from bot.telegram_html import escape
+from bot.texts import citizens as texts
+from bot.texts import handoff as handoff_texts
 from bot.topics import parse_topic
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ async def start(update: Update, context: BotContext) -> None:
     if is_new:  # a returning user's own choices in /caidat are kept
         await run_in_session(services.engine, citizens.subscribe_defaults, chat_id)
     user = update.effective_user
-    name = escape(user.first_name if user and user.first_name else "bạn")
+    name = escape(user.first_name if user and user.first_name else texts.DEFAULT_NAME)
     welcome = texts.WELCOME if is_new else texts.WELCOME_BACK
     reply = categories_reply(services.matcher.book, intro=welcome.format(name=name))
     await send_reply(context.bot, chat_id, reply)
@@ -256,7 +256,7 @@ async def on_navigation(update: Update, context: BotContext) -> None:
     data = query.data or ""
     reply = navigation_reply(context.services.matcher.book, data)
     if reply is None:
-        await query.answer(STALE_BUTTON_TEXT, show_alert=True)
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     await query.answer()
     if data.startswith("faq:") or query.message is None:
@@ -271,7 +271,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     services = context.services
     vote = callbacks.parse_feedback(query.data or "")
     if vote is None or vote[0] not in services.matcher.book.entries:
-        await query.answer(STALE_BUTTON_TEXT)
+        await query.answer(texts.STALE_BUTTON)
         return
     entry_id, up = vote
     chat_id = _chat_id(update)
@@ -283,10 +283,10 @@ async def on_feedback(update: Update, context: BotContext) -> None:
         1 if up else -1,
         services.clock(),
     )
-    await query.answer(FEEDBACK_THANKS["up" if up else "down"])
+    await query.answer(texts.feedback_thanks(up))
     if not up and support.handoff_enabled(services):
         button = support.handoff_button(callbacks.handoff_after_feedback(entry_id))
-        await send_reply(context.bot, chat_id, Reply(texts.HANDOFF_OFFER, ((button,),)))
+        await send_reply(context.bot, chat_id, Reply(handoff_texts.HANDOFF_OFFER, ((button,),)))
 
 
 async def on_subscription_button(update: Update, context: BotContext) -> None:
@@ -296,7 +296,7 @@ async def on_subscription_button(update: Update, context: BotContext) -> None:
     parsed = callbacks.parse_subscription(query.data or "")
     topic = parse_topic(parsed[0]) if parsed else None
     if topic is None:
-        await query.answer(STALE_BUTTON_TEXT)
+        await query.answer(texts.STALE_BUTTON)
         return
     on, chat_id = parsed[1], _chat_id(update)
     change = citizens.subscribe if on else citizens.unsubscribe
@@ -328,7 +328,7 @@ async def on_delete_button(update: Update, context: BotContext) -> None:
         await query.answer()
         text = texts.DELETE_KEPT
     else:
-        await query.answer(STALE_BUTTON_TEXT)
+        await query.answer(texts.STALE_BUTTON)
         return
     if query.message is not None:
         await query.message.edit_text(text)
@@ -336,4 +336,4 @@ async def on_delete_button(update: Update, context: BotContext) -> None:
 
 async def on_stale_button(update: Update, context: BotContext) -> None:
     """Any other button (an old keyboard, a removed feature): answered, never left spinning."""
-    await update.callback_query.answer(STALE_BUTTON_TEXT)
+    await update.callback_query.answer(texts.STALE_BUTTON)

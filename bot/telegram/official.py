@@ -50,10 +50,11 @@ from bot.broadcast.when import WhenError, parse_when
 from bot.clock import to_local
 from bot.models import Topic
 from bot.replies import Button, Reply
-from bot.telegram import texts
 from bot.telegram.messaging import MAX_REPLY_WAIT_SECONDS, keyboard, send_reply
 from bot.telegram.services import Services, services_of
 from bot.telegram_html import escape
+from bot.texts import admins as admin_texts
+from bot.texts import citizens as citizen_texts
 from bot.texts import officials as t
 from bot.topics import parse_topic
 
@@ -150,9 +151,11 @@ def officials_only(handler: Handler) -> Handler:
         if allowed:
             await handler(update, context)
         elif update.callback_query is not None:
-            await update.callback_query.answer(texts.NO_PERMISSION, show_alert=True)
+            await update.callback_query.answer(admin_texts.NO_PERMISSION, show_alert=True)
         else:
-            await send_reply(context.bot, update.effective_chat.id, Reply(texts.NO_PERMISSION))
+            await send_reply(
+                context.bot, update.effective_chat.id, Reply(admin_texts.NO_PERMISSION)
+            )
 
     return guarded
 
@@ -306,7 +309,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 def _topic_name(topic: Topic, urgent: bool) -> str:
-    return t.TOPIC_URGENT if urgent else texts.TOPIC_NAMES[topic].lower()
+    return t.TOPIC_URGENT if urgent else citizen_texts.TOPIC_NAMES[topic].lower()
 
 
 def preview_reply(draft: store.Draft, count: int, book) -> Reply:

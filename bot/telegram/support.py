@@ -26,10 +26,11 @@ from bot.clock import to_local
 from bot.db import run_in_session
 from bot.replies import Button, Reply
 from bot.storage import tickets
-from bot.telegram import texts
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import Services, services_of
 from bot.telegram_html import escape
+from bot.texts import admins as admin_texts
+from bot.texts import handoff as texts
 
 log = logging.getLogger(__name__)
 HISTORY_SHOWN = 5
@@ -57,8 +58,8 @@ def _outside_hours_note(services: Services) -> str:
 def _display_name(update: Update) -> str:
     user = update.effective_user
     if user is None:
-        return "Người dân"
-    return " ".join(part for part in (user.first_name, user.last_name) if part) or "Người dân"
+        return texts.CITIZEN
+    return " ".join(part for part in (user.first_name, user.last_name) if part) or texts.CITIZEN
 
 
 async def canbo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -246,7 +247,7 @@ async def tickets_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user = update.effective_user
     chat_id = update.effective_chat.id
     if not services.settings.is_official(user.id if user else None):
-        await send_reply(context.bot, chat_id, Reply(texts.NO_PERMISSION))
+        await send_reply(context.bot, chat_id, Reply(admin_texts.NO_PERMISSION))
         return
     open_now = await run_in_session(services.engine, tickets.open_tickets)
     if not open_now:
@@ -271,7 +272,7 @@ async def on_ticket_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     services = services_of(context)
     user = update.effective_user
     if not services.settings.is_official(user.id if user else None):
-        await query.answer(texts.NO_PERMISSION, show_alert=True)
+        await query.answer(admin_texts.NO_PERMISSION, show_alert=True)
         return
     raw = (query.data or "").rsplit(":", 1)[-1]
     if not raw.isdigit():

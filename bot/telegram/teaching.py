@@ -39,10 +39,10 @@ from bot.faq_admin.yaml_editor import FaqEditError
 from bot.replies import Button, Reply, categories
 from bot.storage import tickets
 from bot.storage.faq_changes import Actor, QuestionAlreadyHandled
-from bot.telegram import texts
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import BotContext, Services
 from bot.telegram_html import escape
+from bot.texts import teaching as texts
 
 log = logging.getLogger(__name__)
 TYPING_ANSWER = 1

@@ -191,3 +191,21 @@ def test_unknown_fact_and_bad_checked_are_named(tmp_path: Path) -> None:
     assert any("[chu-de]" in p and "chu_de_nam_nay" in p for p in problems)
     write(tmp_path, "_facts.yaml", "facts:\n  chu_de_nam_nay: x\n")
     assert any("[chu-de]" in p and "YYYY-MM" in p for p in problems_of(tmp_path))
+
+
+def test_duplicate_key_in_an_entry_is_a_named_problem(tmp_path: Path) -> None:
+    text = GOOD.replace("related: [hai]", "related: []")
+    text = text.replace("    answer: Hai\n", "    answer: Hai\n    answer: Hai nữa\n")
+    write(tmp_path, "a.yaml", text)
+    book, problems = load_faq_dir(tmp_path)
+    assert [(p.file, p.entry_id, p.line) for p in problems] == [("a.yaml", "hai", 12)]
+    assert str(problems[0]) == "a.yaml:12 [hai]: khóa 'answer' bị viết hai lần (dòng 12)"
+    assert "hai" not in book.entries  # not loaded with a value picked silently
+    with pytest.raises(FaqLoadError):
+        load_faq_strict(tmp_path)
+
+
+def test_duplicate_key_outside_entries_names_the_file(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "category: Một\n" + GOOD.replace("related: [hai]", "related: []"))
+    problems = problems_of(tmp_path)
+    assert problems == ["a.yaml:2: khóa 'category' bị viết hai lần (dòng 2)"]
