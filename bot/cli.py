@@ -482,7 +482,7 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
-    from bot.leadership import AlreadyRunningError
+    from bot.leadership.single_instance import AlreadyRunningError
     from bot.runner import run_bot
 
     try:
