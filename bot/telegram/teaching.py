@@ -27,14 +27,11 @@ from bot.db import run_in_session
 from bot.faq_admin.teaching import (
     NEW_ENTRY_LABEL,
     SKIP_LABEL,
-    TeachItem,
-    describe_item,
-    find_question,
-    pending_questions,
     teach_new_entry,
     teach_skip,
     teach_variant,
 )
+from bot.faq_admin.teaching_queue import TeachItem, describe_item, find_question, pending_questions
 from bot.faq_admin.yaml_editor import FaqEditError
 from bot.replies import Button, Reply, categories
 from bot.storage import tickets
