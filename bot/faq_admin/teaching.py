@@ -27,7 +27,8 @@ from sqlmodel import Session
 from bot.faq_admin.teaching_queue import TeachItem
 from bot.faq_admin.yaml_editor import EditResult, clean_line, open_workspace
 from bot.knowledge.faq_files import load_faq_dir
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.models import FaqChange, TaughtQuestion
 from bot.storage.faq_changes import Actor, claim_question, link_change, record_change
 from bot.texts import teaching as texts

@@ -20,7 +20,8 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session
 
 from bot.insight import unanswered_report
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.knowledge.normalize import fold_text
 from bot.storage import questions
 from bot.storage.faq_changes import handled_keys, storage_time

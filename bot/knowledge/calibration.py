@@ -32,7 +32,8 @@ import numpy as np
 from bot.knowledge.normalize import tokenize
 
 if TYPE_CHECKING:
-    from bot.knowledge.matcher import Matcher, QueryFeatures, Scored
+    from bot.knowledge.match_types import QueryFeatures, Scored
+    from bot.knowledge.matcher import Matcher
 
 SEED = 20240601
 # Target rates on the generated cases; real questions are harder, so these sit well below the
@@ -227,7 +228,7 @@ class Decision:
         return float(_sigmoid(v @ self.answer_weights)), float(_sigmoid(v @ self.top3_weights))
 
     def decide(self, scored: list[Scored], query: QueryFeatures):
-        from bot.knowledge.matcher import MatchStatus
+        from bot.knowledge.match_types import MatchStatus
 
         p1, p3 = self.probabilities(scored, query)
         tied = len(scored) > 1 and scored[0].score - scored[1].score < MIN_ANSWER_MARGIN
@@ -488,7 +489,7 @@ class CaseRun:
 
 
 def run_cases(matcher: Matcher, cases: list[SelfCase]) -> list[CaseRun]:
-    from bot.knowledge.matcher import Exclusion
+    from bot.knowledge.match_types import Exclusion
 
     runs = []
     for case in cases:
@@ -605,7 +606,7 @@ def fit_prior(
     """The starting weights every FAQ adapts from: fitted on the generated cases of the given
     FAQs and on labelled citizen questions for them (the dev split), jointly, with the
     generated-case intercept that `fit_decision` keeps apart."""
-    from bot.knowledge.matcher import Exclusion  # noqa: F401  (run_cases needs the module)
+    from bot.knowledge.match_types import Exclusion  # noqa: F401  (run_cases needs the module)
 
     blocks_x, blocks_1, blocks_3, blocks_w = [], [], [], []
     for matcher, labelled in sources:
@@ -670,7 +671,7 @@ class SelfReport:
 
 def self_check(matcher: Matcher, seed: int = SEED + 1) -> SelfReport:
     """Run freshly generated self-supervised cases through the matcher's fitted decision."""
-    from bot.knowledge.matcher import MatchStatus
+    from bot.knowledge.match_types import MatchStatus
 
     runs = run_cases(matcher, generate_cases(matcher, seed))
     ids = list(matcher.book.entries)

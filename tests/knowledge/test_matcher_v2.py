@@ -21,7 +21,8 @@ from bot.knowledge.faq_files import (
     load_faq_strict,
     max_file_bytes,
 )
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.knowledge.normalize import tokenize
 
 ROOT = Path(__file__).resolve().parents[2]

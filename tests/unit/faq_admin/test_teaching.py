@@ -21,7 +21,8 @@ from bot.faq_admin.teaching_queue import (
 )
 from bot.faq_admin.yaml_editor import FaqValidationError, add_variant
 from bot.knowledge.faq_files import load_faq_strict
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.models import FaqChange, Feedback, QuestionLog, TaughtQuestion
 from bot.storage.faq_changes import Actor, QuestionAlreadyHandled, change_detail
 

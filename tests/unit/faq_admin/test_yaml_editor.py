@@ -23,7 +23,8 @@ from bot.faq_admin.yaml_editor import (
     update_entry,
 )
 from bot.knowledge.faq_files import load_faq_dir, load_faq_strict
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.knowledge.store import FaqStore
 
 from .helpers import comment_lines, git_diff, snapshot
