@@ -19,6 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.analyzer import Analyzer
+from bot.knowledge.decision import prior_decision
 from bot.knowledge.faq_files import FaqBook
 from bot.knowledge.faq_index import build_index
 from bot.knowledge.lexical_scores import accumulate, query_units
@@ -47,7 +48,7 @@ class Matcher:
         self,
         book: FaqBook,
         weights: Weights | None = None,
-        decision=None,  # a calibration.Decision; fitted to `book` when None
+        decision=None,  # a decision.Decision; fitted to `book` when None
         *,
         calibrate: bool = True,
     ):
@@ -58,7 +59,7 @@ class Matcher:
         self.analyzer = Analyzer(book.synonyms, {**bundled_phrases(), **book.phrases})
         self._index = build_index(book, self.analyzer, self.weights)
         if decision is None:
-            decision = calibration.calibrate(self) if calibrate else calibration.prior_decision()
+            decision = calibration.calibrate(self) if calibrate else prior_decision()
         self.decision = decision
 
     # ------------------------------------------------------------------ index
