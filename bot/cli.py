@@ -557,8 +557,8 @@ def faq_import(
 ) -> None:
     """Update the FAQ files from a spreadsheet; every bad row is reported and nothing written."""
     from bot.db import session_scope
+    from bot.faq_admin.edit_outcomes import FaqEditError
     from bot.faq_admin.spreadsheet import ImportRejected, import_spreadsheet
-    from bot.faq_admin.yaml_editor import FaqEditError
     from bot.storage.faq_changes import Actor, record_change
 
     directory = faq_dir or _settings().faq_dir
@@ -742,7 +742,7 @@ def faq_learn(
     """Teach the FAQ in the terminal, like /hoc: one question at a time, most asked first."""
     from bot.db import session_scope
     from bot.faq_admin import teaching, teaching_queue
-    from bot.faq_admin.yaml_editor import FaqEditError, FaqValidationError
+    from bot.faq_admin.edit_outcomes import FaqEditError, FaqValidationError
     from bot.storage.faq_changes import Actor, QuestionAlreadyHandled
 
     settings = _settings()

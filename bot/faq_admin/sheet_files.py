@@ -17,7 +17,8 @@ from typing import Any
 
 from openpyxl.utils.exceptions import InvalidFileException
 
-from bot.faq_admin.yaml_editor import STRING_LISTS, FaqEditError
+from bot.faq_admin.edit_outcomes import FaqEditError
+from bot.faq_admin.entry_fields import STRING_LISTS
 from bot.texts import validation as texts
 
 COLUMNS = (

@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.faq_admin.edit_outcomes import (
+    ConcurrentEditError,
+    EditResult,
+    FaqEditError,
+    FaqValidationError,
+    LayoutError,
+)
+from bot.faq_admin.entry_fields import STRING_LISTS, canonical_value
 from bot.faq_admin.sheet_files import (
     COLUMNS,
     LINK_SEPARATOR,
@@ -28,19 +36,8 @@ from bot.faq_admin.sheet_files import (
     write_csv,
     write_xlsx,
 )
-from bot.faq_admin.yaml_editor import (
-    ID_PATTERN,
-    STRING_LISTS,
-    ConcurrentEditError,
-    EditResult,
-    FaqEditError,
-    FaqValidationError,
-    FaqWorkspace,
-    LayoutError,
-    canonical_value,
-    open_workspace,
-)
-from bot.knowledge.faq_files import FaqLink
+from bot.faq_admin.yaml_editor import FaqWorkspace, open_workspace
+from bot.knowledge.faq_files import ID_PATTERN, FaqLink
 from bot.knowledge.normalize import fold_text
 from bot.texts import validation as texts
 

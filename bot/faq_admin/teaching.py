@@ -24,8 +24,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.faq_admin.edit_outcomes import EditResult
+from bot.faq_admin.entry_fields import clean_line
 from bot.faq_admin.teaching_queue import TeachItem
-from bot.faq_admin.yaml_editor import EditResult, clean_line, open_workspace
+from bot.faq_admin.yaml_editor import open_workspace
 from bot.knowledge.faq_files import load_faq_dir
 from bot.knowledge.match_types import MatchStatus
 from bot.knowledge.matcher import Matcher

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot.db import session_scope
 from bot.faq_admin import teaching_queue
+from bot.faq_admin.edit_outcomes import FaqValidationError
 from bot.faq_admin.teaching import TeachAction, teach_new_entry, teach_skip, teach_variant
 from bot.faq_admin.teaching_queue import (
     EntryChoice,
@@ -19,7 +20,7 @@ from bot.faq_admin.teaching_queue import (
     next_question,
     pending_questions,
 )
-from bot.faq_admin.yaml_editor import FaqValidationError, add_variant
+from bot.faq_admin.yaml_editor import add_variant
 from bot.knowledge.faq_files import load_faq_strict
 from bot.knowledge.match_types import MatchStatus
 from bot.knowledge.matcher import Matcher
