@@ -36,12 +36,12 @@ MAX_VARIANT_LENGTH = 300
 # (mapping, sequence, offset) indents tried in turn; the first that reproduces a file is used.
 INDENT_STYLES = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 3, 1))
 YAML_SUFFIXES = ("*.yaml", "*.yml")
-_STR_TAG = "tag:yaml.org,2002:str"
-_RESOLVER = yaml.resolver.Resolver()  # YAML 1.1 implicit types, as the bot's loader reads them
-_BOM = "\ufeff"
+STR_TAG = "tag:yaml.org,2002:str"
+RESOLVER = yaml.resolver.Resolver()  # YAML 1.1 implicit types, as the bot's loader reads them
+BOM = "\ufeff"
 _DAY_PATTERN = re.compile(r"^(\d{4}-\d{2})-\d{2}$")
 # Words left out of generated ids: they say nothing about the topic.
-_ID_FILLER = frozenset(
+ID_FILLER = frozenset(
     "lam sao the nao de toi minh co khong gi la va thi duoc nhu muon hoi cho em anh chi a oi "
     "nhe vay ha roi nhi voi bi ak ah".split()
 )
@@ -63,7 +63,7 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def _text(value: Any) -> str:
+def text_value(value: Any) -> str:
     return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
@@ -80,26 +80,26 @@ def canonical_checked(value: Any) -> str | None:
 
 def _link(value: Any) -> FaqLink:
     if isinstance(value, FaqLink):
-        return FaqLink(_text(value.text), _text(value.url))
+        return FaqLink(text_value(value.text), text_value(value.url))
     if isinstance(value, Mapping):
-        return FaqLink(_text(value.get("text")), _text(value.get("url")))
+        return FaqLink(text_value(value.get("text")), text_value(value.get("url")))
     if isinstance(value, (list, tuple)) and len(value) == 2:
-        return FaqLink(_text(value[0]), _text(value[1]))
-    return FaqLink(_text(value), "")
+        return FaqLink(text_value(value[0]), text_value(value[1]))
+    return FaqLink(text_value(value), "")
 
 
 def canonical_value(key: str, value: Any) -> Any:
     """The form two values of `key` are compared in: what the bot would make of them."""
     if key in STRING_LISTS:
-        return [text for text in (_text(item) for item in _as_list(value)) if text]
+        return [text for text in (text_value(item) for item in _as_list(value)) if text]
     if key == "links":
         return [_link(item) for item in _as_list(value)]
     if key == "checked":
         return canonical_checked(value)
-    return _text(value)
+    return text_value(value)
 
 
-def _normalize_fields(fields: Mapping[str, Any], *, allow_id: bool = False) -> dict[str, Any]:
+def normalize_fields(fields: Mapping[str, Any], *, allow_id: bool = False) -> dict[str, Any]:
     allowed = EDITABLE_KEYS | ({"id"} if allow_id else set())
     unknown = set(fields) - allowed
     if unknown:

@@ -17,107 +17,107 @@ from bot.faq_admin.entry_fields import (
     INDENT_STYLES,
 )
 from bot.faq_admin.yaml_documents import (
-    _blank_between_entries,
-    _Doc,
-    _dump,
-    _entries_of,
-    _entry_regions,
-    _new_yaml,
+    YamlDoc,
+    blank_between_entries,
+    dump_yaml,
+    entries_of,
+    entry_regions,
+    new_yaml,
 )
 from bot.faq_admin.yaml_nodes import (
-    _delete_key,
-    _field_node,
-    _insert_key,
-    _item_node,
-    _item_plain,
-    _plain,
-    _pop_trailing,
-    _push_trailing,
-    _restyled,
+    delete_key,
+    field_node,
+    insert_key,
+    item_node,
+    item_plain,
+    plain_value,
+    pop_trailing,
+    push_trailing,
+    restyled,
 )
 from bot.texts import validation as texts
 from bot.yaml_files import YamlFileError, parse_yaml
 
 
-def load_tree(doc: _Doc) -> Any:
+def load_tree(doc: YamlDoc) -> Any:
     """The ruamel tree of a file, after checking that ruamel reproduces the file exactly."""
     if doc.data is not None:
         return doc.data
-    if not isinstance(doc.plain, dict) or not _entries_of(doc):
+    if not isinstance(doc.plain, dict) or not entries_of(doc):
         raise FaqEditError(texts.EDIT_FILE_BROKEN.format(file=doc.name))
     explicit = doc.text.startswith("---")
-    data = _new_yaml(INDENT_STYLES[0], explicit).load(doc.text)
+    data = new_yaml(INDENT_STYLES[0], explicit).load(doc.text)
     expected = doc.text if doc.final_newline else doc.text + "\n"
     for style in INDENT_STYLES:
-        handler = _new_yaml(style, explicit)
-        if _dump(handler, data) == expected:
+        handler = new_yaml(style, explicit)
+        if dump_yaml(handler, data) == expected:
             break
     else:
         raise LayoutError(texts.EDIT_LAYOUT_UNSUPPORTED.format(file=doc.name))
     if not isinstance(data.get("entries"), CommentedSeq):
         raise FaqEditError(texts.EDIT_ENTRIES_NOT_LIST.format(file=doc.name))
     doc.data, doc.handler = data, handler
-    doc.regions = _entry_regions(doc.text, data)
-    doc.blank_between = _blank_between_entries(doc.text, data)
+    doc.regions = entry_regions(doc.text, data)
+    doc.blank_between = blank_between_entries(doc.text, data)
     return data
 
 
-def entry_node(doc: _Doc, position: int) -> CommentedMap:
+def entry_node(doc: YamlDoc, position: int) -> CommentedMap:
     node = load_tree(doc)["entries"][position]
     if not isinstance(node, CommentedMap):
         raise FaqEditError(texts.EDIT_ENTRY_NOT_TABLE.format(file=doc.name, position=position + 1))
     return node
 
 
-def set_scalar(doc: _Doc, position: int, key: str, value: str | None) -> None:
-    node, entry = entry_node(doc, position), _entries_of(doc)[position]
+def set_scalar(doc: YamlDoc, position: int, key: str, value: str | None) -> None:
+    node, entry = entry_node(doc, position), entries_of(doc)[position]
     if value is None or value == "":
         if key in node:
-            _delete_key(node, key)
+            delete_key(node, key)
         entry.pop(key, None)
         return
-    new = _restyled(node[key], key, value) if key in node else _field_node(key, value)
+    new = restyled(node[key], key, value) if key in node else field_node(key, value)
     if key in node:
         node[key] = new
     else:
-        _insert_key(node, key, new)
-    entry[key] = _plain(new)
+        insert_key(node, key, new)
+    entry[key] = plain_value(new)
 
 
-def set_list(doc: _Doc, position: int, key: str, old: list, new: list) -> None:
-    node, entry = entry_node(doc, position), _entries_of(doc)[position]
-    entry[key] = [_item_plain(key, item) for item in new]
+def set_list(doc: YamlDoc, position: int, key: str, old: list, new: list) -> None:
+    node, entry = entry_node(doc, position), entries_of(doc)[position]
+    entry[key] = [item_plain(key, item) for item in new]
     seq = node.get(key)
     if not new:
         if key in node:
-            _delete_key(node, key)
+            delete_key(node, key)
         entry.pop(key, None)
         return
     if not isinstance(seq, CommentedSeq) or len(seq) != len(old):
-        fresh = _field_node(key, new)
+        fresh = field_node(key, new)
         if key in node:
             node[key] = fresh
         else:
-            _insert_key(node, key, fresh)
+            insert_key(node, key, fresh)
         return
     block = not seq.fa.flow_style()
-    lines = _pop_trailing(node, key) if block and seq else ""
+    lines = pop_trailing(node, key) if block and seq else ""
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
         if tag == "equal":
             continue
         common = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         for offset in range(common):
-            seq[i1 + offset] = _item_node(key, new[j1 + offset])
+            seq[i1 + offset] = item_node(key, new[j1 + offset])
         for index in reversed(range(i1 + common, i2)):
             del seq[index]
         for offset, item in enumerate(new[j1 + common : j2]):
-            seq.insert(i1 + common + offset, _item_node(key, item))
+            seq.insert(i1 + common + offset, item_node(key, item))
     if block:
-        _push_trailing(node, lines, key)
+        push_trailing(node, lines, key)
 
 
-def check_rewrite(doc: _Doc, text: str) -> None:
+def check_rewrite(doc: YamlDoc, text: str) -> None:
     """The new text must parse to the intended data and change only the edited entries."""
     try:
         reread = parse_yaml(text).data
@@ -127,7 +127,7 @@ def check_rewrite(doc: _Doc, text: str) -> None:
         raise LayoutError(texts.EDIT_REREAD_DIFFERS.format(file=doc.name))
     if doc.created:
         return
-    new_regions = _entry_regions(text, _new_yaml(INDENT_STYLES[0], False).load(text))
+    new_regions = entry_regions(text, new_yaml(INDENT_STYLES[0], False).load(text))
     allowed_old = {line for i in doc.touched for line in doc.regions.get(i, ())}
     allowed_new = {line for i in doc.touched + doc.added for line in new_regions.get(i, ())}
     matcher = difflib.SequenceMatcher(None, doc.text.split("\n"), text.split("\n"), autojunk=False)

@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 
 from bot.faq_admin.entry_fields import (
-    _BOM,
+    BOM,
     YAML_SUFFIXES,
 )
 from bot.knowledge.normalize import tokenize
@@ -27,7 +27,7 @@ from bot.yaml_files import YamlFileError, parse_yaml
 # --- files ------------------------------------------------------------------------------------
 
 
-def _new_yaml(style: tuple[int, int, int], explicit_start: bool) -> YAML:
+def new_yaml(style: tuple[int, int, int], explicit_start: bool) -> YAML:
     handler = YAML()  # round-trip
     handler.preserve_quotes = True
     handler.width = 4096  # never wrap long lines
@@ -36,7 +36,7 @@ def _new_yaml(style: tuple[int, int, int], explicit_start: bool) -> YAML:
     return handler
 
 
-def _dump(handler: YAML, data: Any) -> str:
+def dump_yaml(handler: YAML, data: Any) -> str:
     buffer = io.StringIO()
     handler.dump(data, buffer)
     return buffer.getvalue()
@@ -47,7 +47,7 @@ def _is_gap_line(line: str) -> bool:
     return not stripped or stripped.startswith("#")
 
 
-def _entry_regions(text: str, data: Any) -> dict[str, range]:
+def entry_regions(text: str, data: Any) -> dict[str, range]:
     """Line numbers (0-based) of each entry, with the blank and comment lines just above it."""
     lines = text.split("\n")
     entries = data.get("entries") if isinstance(data, Mapping) else None
@@ -70,7 +70,7 @@ def _entry_regions(text: str, data: Any) -> dict[str, range]:
     return regions
 
 
-def _blank_between_entries(text: str, data: Any) -> bool:
+def blank_between_entries(text: str, data: Any) -> bool:
     """Whether the file separates entries with a blank line (the curated files do)."""
     lines = text.split("\n")
     entries = data["entries"]
@@ -91,7 +91,7 @@ def yaml_files(directory: Path) -> list[Path]:
 
 
 @dataclass
-class _Doc:
+class YamlDoc:
     name: str
     path: Path
     raw: bytes | None  # bytes read from disk; None for a file this workspace creates
@@ -117,7 +117,7 @@ class _Doc:
             target.append(entry_id)
 
     def render(self) -> str:
-        text = _dump(self.handler, self.data)
+        text = dump_yaml(self.handler, self.data)
         if not self.final_newline and text.endswith("\n"):
             text = text[:-1]
         return text
@@ -125,24 +125,24 @@ class _Doc:
     def encode(self, text: str) -> bytes:
         if self.newline != "\n":
             text = text.replace("\n", self.newline)
-        return ((_BOM if self.bom else "") + text).encode("utf-8")
+        return ((BOM if self.bom else "") + text).encode("utf-8")
 
 
-def _read_doc(path: Path) -> _Doc:
+def read_doc(path: Path) -> YamlDoc:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:  # never re-encoded: the file is not editable (plain None)
         text = ""
-    bom = text.startswith(_BOM)
-    text = text.removeprefix(_BOM)
+    bom = text.startswith(BOM)
+    text = text.removeprefix(BOM)
     newline = "\r\n" if "\r\n" in text else "\n"
     text = text.replace("\r\n", "\n")
     try:
         plain = parse_yaml(text).data if text else None
     except YamlFileError:
         plain = None
-    return _Doc(
+    return YamlDoc(
         name=path.name,
         path=path,
         raw=raw,
@@ -154,12 +154,12 @@ def _read_doc(path: Path) -> _Doc:
     )
 
 
-def _entries_of(doc: _Doc) -> list[Any]:
+def entries_of(doc: YamlDoc) -> list[Any]:
     entries = doc.plain.get("entries") if isinstance(doc.plain, dict) else None
     return entries if isinstance(entries, list) else []
 
 
-def _category_of(doc: _Doc) -> str | None:
+def category_of_doc(doc: YamlDoc) -> str | None:
     category = doc.plain.get("category") if isinstance(doc.plain, dict) else None
     return category.strip() if isinstance(category, str) and category.strip() else None
 
@@ -174,7 +174,7 @@ def slugify(text: str, max_length: int = 40) -> str:
     return slug
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+def write_atomic(path: Path, data: bytes, mode: int) -> None:
     """Replace `path` in one step: readers see the old file or the new one, never a mix."""
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
@@ -198,7 +198,7 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
 
 
 @contextlib.contextmanager
-def _directory_lock(directory: Path) -> Iterator[None]:
+def directory_lock(directory: Path) -> Iterator[None]:
     descriptor = os.open(directory, os.O_RDONLY)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)

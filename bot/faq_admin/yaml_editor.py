@@ -44,15 +44,15 @@ from bot.faq_admin.edit_outcomes import (
     FileChange,
 )
 from bot.faq_admin.entry_fields import (
-    _ID_FILLER,
     ENTRY_KEYS,
+    ID_FILLER,
     INDENT_STYLES,
     MAX_VARIANT_LENGTH,
     STRING_LISTS,
-    _normalize_fields,
-    _text,
     canonical_value,
     clean_line,
+    normalize_fields,
+    text_value,
 )
 from bot.faq_admin.layout_writes import (
     check_rewrite,
@@ -61,23 +61,23 @@ from bot.faq_admin.layout_writes import (
     set_scalar,
 )
 from bot.faq_admin.yaml_documents import (
-    _category_of,
-    _directory_lock,
-    _Doc,
-    _entries_of,
-    _new_yaml,
-    _read_doc,
-    _write_atomic,
+    YamlDoc,
+    category_of_doc,
+    directory_lock,
+    entries_of,
+    new_yaml,
+    read_doc,
     slugify,
+    write_atomic,
     yaml_files,
 )
 from bot.faq_admin.yaml_nodes import (
-    _field_node,
-    _plain,
-    _pop_trailing,
-    _push_trailing,
-    _scalar,
-    _seq,
+    field_node,
+    plain_value,
+    pop_trailing,
+    push_trailing,
+    scalar_node,
+    seq_node,
 )
 from bot.knowledge.faq_files import (
     DATA_FILES,
@@ -98,15 +98,15 @@ class FaqWorkspace:
 
     def __init__(self, directory: Path | str):
         self.directory = Path(directory)
-        self._docs: dict[str, _Doc] = {}
+        self._docs: dict[str, YamlDoc] = {}
         self._index: dict[str, tuple[str, int]] = {}  # entry id -> (file, position)
         self._committed = False
         for path in yaml_files(self.directory):
             if path.name in DATA_FILES:
                 continue
-            doc = _read_doc(path)
+            doc = read_doc(path)
             self._docs[doc.name] = doc
-            for position, entry in enumerate(_entries_of(doc)):
+            for position, entry in enumerate(entries_of(doc)):
                 if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                     self._index.setdefault(entry["id"], (doc.name, position))
 
@@ -122,8 +122,8 @@ class FaqWorkspace:
     def entries(self) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
         """(file, category, entry as parsed) for every entry, in file order; do not mutate."""
         for doc in self._docs.values():
-            category = _category_of(doc)
-            for entry in _entries_of(doc):
+            category = category_of_doc(doc)
+            for entry in entries_of(doc):
                 if isinstance(entry, dict):
                     yield doc.name, category, entry
 
@@ -132,26 +132,26 @@ class FaqWorkspace:
 
     def entry(self, entry_id: str) -> dict[str, Any]:
         doc, position = self._locate(entry_id)
-        return dict(_entries_of(doc)[position])
+        return dict(entries_of(doc)[position])
 
     def category_of(self, entry_id: str) -> str | None:
-        return _category_of(self._locate(entry_id)[0])
+        return category_of_doc(self._locate(entry_id)[0])
 
     def categories(self) -> list[str]:
-        return list(dict.fromkeys(c for c in map(_category_of, self._docs.values()) if c))
+        return list(dict.fromkeys(c for c in map(category_of_doc, self._docs.values()) if c))
 
     def file_for_category(self, category: str) -> str | None:
         """The first file whose category matches (case and diacritics aside)."""
         wanted = fold_text(category)
         for doc in self._docs.values():
-            found = _category_of(doc)
+            found = category_of_doc(doc)
             if found is not None and fold_text(found) == wanted:
                 return doc.name
         return None
 
     def suggest_id(self, question: str, category: str | None = None) -> str:
         """A free id for a new entry: the category's usual prefix plus the question's key words."""
-        words = [token for token in tokenize(question) if token not in _ID_FILLER] or tokenize(
+        words = [token for token in tokenize(question) if token not in ID_FILLER] or tokenize(
             question
         )
         prefix = ""
@@ -159,7 +159,7 @@ class FaqWorkspace:
         if name is not None:
             heads = Counter(
                 str(entry.get("id", "")).split("-", 1)[0]
-                for entry in _entries_of(self._docs[name])
+                for entry in entries_of(self._docs[name])
                 if isinstance(entry, dict)
             )
             if heads:
@@ -182,9 +182,9 @@ class FaqWorkspace:
         if len(variant) > MAX_VARIANT_LENGTH:
             raise FaqEditError(texts.EDIT_VARIANT_TOO_LONG.format(limit=MAX_VARIANT_LENGTH))
         doc, position = self._locate(entry_id)
-        entry = _entries_of(doc)[position]
+        entry = entries_of(doc)[position]
         variants = canonical_value("variants", entry.get("variants"))
-        known = {fold_text(phrase) for phrase in [_text(entry.get("question")), *variants]}
+        known = {fold_text(phrase) for phrase in [text_value(entry.get("question")), *variants]}
         if fold_text(variant) in known:
             return False
         set_list(doc, position, "variants", variants, [*variants, variant])
@@ -194,9 +194,9 @@ class FaqWorkspace:
     def update_entry(self, entry_id: str, fields: Mapping[str, Any]) -> list[str]:
         """Set fields of an entry (an empty list or None removes the key); returns the keys that
         really changed. The id cannot change."""
-        values = _normalize_fields(fields)
+        values = normalize_fields(fields)
         doc, position = self._locate(entry_id)
-        entry = _entries_of(doc)[position]
+        entry = entries_of(doc)[position]
         changed = []
         for key in ENTRY_KEYS:
             if key not in values:
@@ -218,7 +218,7 @@ class FaqWorkspace:
     def add_entry(self, category: str, fields: Mapping[str, Any]) -> str:
         """Append a new entry to the category's file (a new file for a new category); returns
         the file name."""
-        values = _normalize_fields(fields, allow_id=True)
+        values = normalize_fields(fields, allow_id=True)
         entry_id = values.get("id", "")
         category = clean_line(category)
         if not category:
@@ -234,20 +234,20 @@ class FaqWorkspace:
         node = CommentedMap()
         for key in ENTRY_KEYS:
             if values.get(key):
-                node[key] = _field_node(key, values[key])
+                node[key] = field_node(key, values[key])
         name = self.file_for_category(category)
         if name is None:
             doc = self._new_doc(category, node)
         else:
             doc = self._docs[name]
             entries = load_tree(doc)["entries"]
-            lines = _pop_trailing(entries)
+            lines = pop_trailing(entries)
             if doc.blank_between:
-                _push_trailing(entries, "\n", len(entries) - 1)
+                push_trailing(entries, "\n", len(entries) - 1)
             entries.append(node)
-            _push_trailing(entries, lines)
-            _entries_of(doc).append(_plain(node))
-        self._index[entry_id] = (doc.name, len(_entries_of(doc)) - 1)
+            push_trailing(entries, lines)
+            entries_of(doc).append(plain_value(node))
+        self._index[entry_id] = (doc.name, len(entries_of(doc)) - 1)
         doc.mark(entry_id, added=True)
         return doc.name
 
@@ -314,31 +314,31 @@ class FaqWorkspace:
             mode = self._file_mode()
             for doc, change in zip(docs, changes, strict=True):
                 own = stat.S_IMODE(doc.path.stat().st_mode) if doc.raw is not None else mode
-                _write_atomic(doc.path, doc.encode(change.after), own)
+                write_atomic(doc.path, doc.encode(change.after), own)
             self._committed = True
         return EditResult(tuple(changes), tuple(before))
 
     # internals
 
-    def _locate(self, entry_id: str) -> tuple[_Doc, int]:
+    def _locate(self, entry_id: str) -> tuple[YamlDoc, int]:
         found = self._index.get(entry_id)
         if found is None:
             raise EntryNotFoundError(texts.EDIT_ENTRY_NOT_FOUND.format(entry=entry_id))
         return self._docs[found[0]], found[1]
 
-    def _new_doc(self, category: str, node: CommentedMap) -> _Doc:
+    def _new_doc(self, category: str, node: CommentedMap) -> YamlDoc:
         name = self._new_file_name(category)
         data = CommentedMap()
-        data["category"] = _scalar(category)
-        data["entries"] = _seq([node], flow=False)
-        doc = _Doc(
+        data["category"] = scalar_node(category)
+        data["entries"] = seq_node([node], flow=False)
+        doc = YamlDoc(
             name=name,
             path=self.directory / name,
             raw=None,
             text="",
-            plain=_plain(data),
+            plain=plain_value(data),
             data=data,
-            handler=_new_yaml(INDENT_STYLES[0], False),
+            handler=new_yaml(INDENT_STYLES[0], False),
         )
         doc.blank_between = True
         self._docs[name] = doc
@@ -370,7 +370,7 @@ def open_workspace(directory: Path | str) -> Iterator[FaqWorkspace]:
     directory = Path(directory)
     if not directory.is_dir():
         raise FaqEditError(texts.FAQ_DIR_NOT_FOUND.format(directory=directory))
-    with _directory_lock(directory):
+    with directory_lock(directory):
         yield FaqWorkspace(directory)
 
 

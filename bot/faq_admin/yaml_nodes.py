@@ -18,10 +18,10 @@ from ruamel.yaml.scalarstring import (
 from ruamel.yaml.tokens import CommentToken
 
 from bot.faq_admin.entry_fields import (
-    _RESOLVER,
-    _STR_TAG,
     ENTRY_KEYS,
     FLOW_LISTS,
+    RESOLVER,
+    STR_TAG,
     STRING_LISTS,
 )
 from bot.knowledge.faq_files import (
@@ -31,9 +31,9 @@ from bot.knowledge.faq_files import (
 # --- ruamel nodes ---------------------------------------------------------------------------
 
 
-def _scalar(value: str) -> str:
+def scalar_node(value: str) -> str:
     """A string node the bot's YAML 1.1 parser reads back as the same string."""
-    if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG:
+    if RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != STR_TAG:
         return DoubleQuotedScalarString(value)  # "yes", "1:30", "2025-03-01", "null"...
     return value
 
@@ -42,7 +42,7 @@ def _literal(text: str, trailing_newline: bool = True) -> LiteralScalarString:
     return LiteralScalarString(text + ("\n" if trailing_newline else ""))
 
 
-def _seq(items: Iterable[Any], flow: bool) -> CommentedSeq:
+def seq_node(items: Iterable[Any], flow: bool) -> CommentedSeq:
     seq = CommentedSeq(items)
     if flow:
         seq.fa.set_flow_style()
@@ -53,35 +53,35 @@ def _seq(items: Iterable[Any], flow: bool) -> CommentedSeq:
 
 def _link_node(link: FaqLink) -> CommentedMap:
     node = CommentedMap()
-    node["text"] = _scalar(link.text)
+    node["text"] = scalar_node(link.text)
     node["url"] = DoubleQuotedScalarString(link.url)
     node.fa.set_flow_style()
     return node
 
 
-def _item_node(key: str, value: Any) -> Any:
-    return _link_node(value) if key == "links" else _scalar(value)
+def item_node(key: str, value: Any) -> Any:
+    return _link_node(value) if key == "links" else scalar_node(value)
 
 
-def _item_plain(key: str, value: Any) -> Any:
+def item_plain(key: str, value: Any) -> Any:
     return {"text": value.text, "url": value.url} if key == "links" else value
 
 
-def _field_node(key: str, value: Any) -> Any:
+def field_node(key: str, value: Any) -> Any:
     """A new node for `value` (already canonical), styled like the curated files."""
     if key in STRING_LISTS or key == "links":
-        return _seq((_item_node(key, item) for item in value), flow=key in FLOW_LISTS)
+        return seq_node((item_node(key, item) for item in value), flow=key in FLOW_LISTS)
     if key == "answer":
         return _literal(value)
-    return _scalar(value)
+    return scalar_node(value)
 
 
-def _plain(node: Any) -> Any:
+def plain_value(node: Any) -> Any:
     """What PyYAML reads back for a node we built (all strings)."""
     if isinstance(node, Mapping):
-        return {str(key): _plain(value) for key, value in node.items()}
+        return {str(key): plain_value(value) for key, value in node.items()}
     if isinstance(node, (list, tuple)):
-        return [_plain(value) for value in node]
+        return [plain_value(value) for value in node]
     return str(node)
 
 
@@ -134,7 +134,7 @@ def _token_text(token: CommentToken) -> str:
     return value
 
 
-def _pop_trailing(container: Any, key: Any = None) -> str:
+def pop_trailing(container: Any, key: Any = None) -> str:
     """Detach and return the blank/comment lines after the last line of `container[key]`
     (or of `container`); a comment at the end of that line stays."""
     holder, holder_key, value, ends = _last_line_holder(container, key)
@@ -158,7 +158,7 @@ def _pop_trailing(container: Any, key: Any = None) -> str:
     return lines
 
 
-def _push_trailing(container: Any, lines: str, key: Any = None) -> None:
+def push_trailing(container: Any, lines: str, key: Any = None) -> None:
     """Attach blank/comment `lines` below the last line of `container[key]` (or `container`)."""
     if not lines:
         return
@@ -171,7 +171,7 @@ def _push_trailing(container: Any, lines: str, key: Any = None) -> None:
     slot[position] = CommentToken(base + lines, mark, None)
 
 
-def _insert_key(node: CommentedMap, key: str, value: Any) -> None:
+def insert_key(node: CommentedMap, key: str, value: Any) -> None:
     """Insert `key` where the canonical order puts it, below the lines that trail its predecessor."""
     keys = list(node)
     order = ENTRY_KEYS.index(key)
@@ -180,21 +180,21 @@ def _insert_key(node: CommentedMap, key: str, value: Any) -> None:
         if existing in ENTRY_KEYS and ENTRY_KEYS.index(existing) < order:
             position = index + 1
     previous = keys[position - 1] if position > 0 else None
-    lines = _pop_trailing(node, previous) if previous is not None else ""
+    lines = pop_trailing(node, previous) if previous is not None else ""
     node.insert(position, key, value)
-    _push_trailing(node, lines, key)
+    push_trailing(node, lines, key)
 
 
-def _delete_key(node: CommentedMap, key: str) -> None:
+def delete_key(node: CommentedMap, key: str) -> None:
     keys = list(node)
     position = keys.index(key)
-    lines = _pop_trailing(node, key)
+    lines = pop_trailing(node, key)
     del node[key]
     if position > 0:
-        _push_trailing(node, lines, keys[position - 1])
+        push_trailing(node, lines, keys[position - 1])
 
 
-def _restyled(old: Any, key: str, text: str) -> Any:
+def restyled(old: Any, key: str, text: str) -> Any:
     """`text` in the style of the value it replaces (quotes, block scalar, chomping)."""
     if key == "answer" and (_is_block_scalar(old) or "\n" in text):
         keep_newline = not _is_block_scalar(old) or str(old).endswith("\n")
@@ -205,4 +205,4 @@ def _restyled(old: Any, key: str, text: str) -> Any:
         return DoubleQuotedScalarString(text)
     if isinstance(old, SingleQuotedScalarString):
         return SingleQuotedScalarString(text)
-    return _scalar(text)
+    return scalar_node(text)
