@@ -5,9 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from bot.knowledge.faq_files import (
-    FaqProblem,
-)
+from bot.knowledge.faq_files import FaqProblem
 from bot.texts import validation as texts
 
 

@@ -7,14 +7,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-import yaml
-
-from bot.faq_admin.edit_outcomes import (
-    FaqEditError,
-)
-from bot.knowledge.faq_files import (
-    FaqLink,
-)
+from bot.faq_admin.edit_outcomes import FaqEditError
+from bot.knowledge.faq_files import FaqLink
 from bot.texts import validation as texts
 
 # Canonical key order of an entry; new keys are placed by it.
@@ -33,18 +27,7 @@ EDITABLE_KEYS = frozenset(ENTRY_KEYS) - {"id"}
 STRING_LISTS = frozenset({"variants", "keywords", "related", "sources"})
 FLOW_LISTS = frozenset({"keywords", "related"})  # written [a, b] like the curated files
 MAX_VARIANT_LENGTH = 300
-# (mapping, sequence, offset) indents tried in turn; the first that reproduces a file is used.
-INDENT_STYLES = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 3, 1))
-YAML_SUFFIXES = ("*.yaml", "*.yml")
-STR_TAG = "tag:yaml.org,2002:str"
-RESOLVER = yaml.resolver.Resolver()  # YAML 1.1 implicit types, as the bot's loader reads them
-BOM = "\ufeff"
 _DAY_PATTERN = re.compile(r"^(\d{4}-\d{2})-\d{2}$")
-# Words left out of generated ids: they say nothing about the topic.
-ID_FILLER = frozenset(
-    "lam sao the nao de toi minh co khong gi la va thi duoc nhu muon hoi cho em anh chi a oi "
-    "nhe vay ha roi nhi voi bi ak ah".split()
-)
 
 
 # --- plain values -------------------------------------------------------------------------

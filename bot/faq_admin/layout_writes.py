@@ -13,10 +13,8 @@ from bot.faq_admin.edit_outcomes import (
     FaqEditError,
     LayoutError,
 )
-from bot.faq_admin.entry_fields import (
-    INDENT_STYLES,
-)
 from bot.faq_admin.yaml_documents import (
+    INDENT_STYLES,
     YamlDoc,
     blank_between_entries,
     dump_yaml,

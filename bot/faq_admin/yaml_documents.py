@@ -17,14 +17,15 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 
-from bot.faq_admin.entry_fields import (
-    BOM,
-    YAML_SUFFIXES,
-)
 from bot.knowledge.normalize import tokenize
 from bot.yaml_files import YamlFileError, parse_yaml
 
 # --- files ------------------------------------------------------------------------------------
+
+# (mapping, sequence, offset) indents tried in turn; the first that reproduces a file is used.
+INDENT_STYLES = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 3, 1))
+YAML_SUFFIXES = ("*.yaml", "*.yml")
+BOM = "\ufeff"
 
 
 def new_yaml(style: tuple[int, int, int], explicit_start: bool) -> YAML:

@@ -20,15 +20,14 @@ from ruamel.yaml.tokens import CommentToken
 from bot.faq_admin.entry_fields import (
     ENTRY_KEYS,
     FLOW_LISTS,
-    RESOLVER,
-    STR_TAG,
     STRING_LISTS,
 )
-from bot.knowledge.faq_files import (
-    FaqLink,
-)
+from bot.knowledge.faq_files import FaqLink
 
 # --- ruamel nodes ---------------------------------------------------------------------------
+
+STR_TAG = "tag:yaml.org,2002:str"
+RESOLVER = yaml.resolver.Resolver()  # YAML 1.1 implicit types, as the bot's loader reads them
 
 
 def scalar_node(value: str) -> str:
