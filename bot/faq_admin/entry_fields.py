@@ -27,6 +27,11 @@ EDITABLE_KEYS = frozenset(ENTRY_KEYS) - {"id"}
 STRING_LISTS = frozenset({"variants", "keywords", "related", "sources"})
 FLOW_LISTS = frozenset({"keywords", "related"})  # written [a, b] like the curated files
 MAX_VARIANT_LENGTH = 300
+# Words left out of generated ids: they say nothing about the topic.
+ID_FILLER = frozenset(
+    "lam sao the nao de toi minh co khong gi la va thi duoc nhu muon hoi cho em anh chi a oi "
+    "nhe vay ha roi nhi voi bi ak ah".split()
+)
 _DAY_PATTERN = re.compile(r"^(\d{4}-\d{2})-\d{2}$")
 
 

@@ -45,6 +45,7 @@ from bot.faq_admin.edit_outcomes import (
 )
 from bot.faq_admin.entry_fields import (
     ENTRY_KEYS,
+    ID_FILLER,
     MAX_VARIANT_LENGTH,
     STRING_LISTS,
     canonical_value,
@@ -86,12 +87,6 @@ from bot.knowledge.faq_files import (
 )
 from bot.knowledge.normalize import fold_text, tokenize
 from bot.texts import validation as texts
-
-# Words left out of generated ids: they say nothing about the topic.
-ID_FILLER = frozenset(
-    "lam sao the nao de toi minh co khong gi la va thi duoc nhu muon hoi cho em anh chi a oi "
-    "nhe vay ha roi nhi voi bi ak ah".split()
-)
 
 
 class FaqWorkspace:
