@@ -482,7 +482,7 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
-    from bot.leadership import AlreadyRunningError
+    from bot.leadership.single_instance import AlreadyRunningError
     from bot.runner import run_bot
 
     try:
@@ -557,8 +557,8 @@ def faq_import(
 ) -> None:
     """Update the FAQ files from a spreadsheet; every bad row is reported and nothing written."""
     from bot.db import session_scope
+    from bot.faq_admin.edit_outcomes import FaqEditError
     from bot.faq_admin.spreadsheet import ImportRejected, import_spreadsheet
-    from bot.faq_admin.yaml_editor import FaqEditError
     from bot.storage.faq_changes import Actor, record_change
 
     directory = faq_dir or _settings().faq_dir
@@ -741,8 +741,8 @@ def faq_learn(
 ) -> None:
     """Teach the FAQ in the terminal, like /hoc: one question at a time, most asked first."""
     from bot.db import session_scope
-    from bot.faq_admin import teaching
-    from bot.faq_admin.yaml_editor import FaqEditError, FaqValidationError
+    from bot.faq_admin import teaching, teaching_queue
+    from bot.faq_admin.edit_outcomes import FaqEditError, FaqValidationError
     from bot.storage.faq_changes import Actor, QuestionAlreadyHandled
 
     settings = _settings()
@@ -754,12 +754,12 @@ def faq_learn(
     while True:
         moment = _clock(now)
         with session_scope(engine) as session:
-            item = teaching.next_question(session, matcher, now=moment)
+            item = teaching_queue.next_question(session, matcher, now=moment)
         if item is None:
             typer.echo(texts.TEACH_DONE.format(taught=taught))
             return
         typer.echo("")
-        for line in teaching.describe_item(item, matcher, settings.zone):
+        for line in teaching_queue.describe_item(item, matcher, settings.zone):
             typer.echo(line)
         for number, choice in enumerate(item.candidates, 1):
             typer.echo(f"  [{number}] {choice.label(200)} ({choice.entry_id})")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot import callbacks
 from bot.knowledge.faq_files import FaqBook, FaqEntry
-from bot.knowledge.matcher import MatchResult, MatchStatus
+from bot.knowledge.match_types import MatchResult, MatchStatus
 from bot.knowledge.smalltalk import SmalltalkKind
 from bot.telegram_html import escape
 from bot.texts import citizens as texts

@@ -16,7 +16,7 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.db import create_db_engine, upgrade_database
-from bot.leadership import SingleInstanceGuard
+from bot.leadership.single_instance import SingleInstanceGuard
 from bot.logging_setup import setup_logging
 from bot.telegram.app import build_application
 

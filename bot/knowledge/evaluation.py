@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.knowledge.matcher import Matcher, MatchResult, MatchStatus
+from bot.knowledge.match_types import MatchResult, MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.texts import validation as texts
 
 OUT_OF_SCOPE = "-"

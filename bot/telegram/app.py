@@ -32,7 +32,7 @@ from bot.config import Settings
 from bot.db import run_in_session
 from bot.health import database_check, faq_check, health_server_from_settings
 from bot.knowledge.store import FaqStore
-from bot.leadership import LeaderElection
+from bot.leadership.election import LeaderElection
 from bot.rate_budget import CountingRequest, RateBudget, RateMeter, forget_replica, publish_and_read
 from bot.replies import Reply
 from bot.storage import deliveries

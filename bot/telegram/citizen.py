@@ -14,7 +14,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks, metrics
 from bot.db import run_in_session
-from bot.knowledge.matcher import MatchStatus
+from bot.knowledge.match_types import MatchStatus
 from bot.models import Topic
 from bot.replies import (
     Reply,

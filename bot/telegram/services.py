@@ -17,7 +17,7 @@ from bot.telegram.flood import FloodGuard
 if TYPE_CHECKING:
     from bot.broadcast.sender import OutboxSender
     from bot.health import HealthServer
-    from bot.leadership import LeaderElection
+    from bot.leadership.election import LeaderElection
     from bot.rate_budget import RateBudget, RateMeter
     from bot.schedule.runner import NoticeScheduler
 

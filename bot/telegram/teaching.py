@@ -24,18 +24,15 @@ from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
 from bot.db import run_in_session
+from bot.faq_admin.edit_outcomes import FaqEditError
 from bot.faq_admin.teaching import (
     NEW_ENTRY_LABEL,
     SKIP_LABEL,
-    TeachItem,
-    describe_item,
-    find_question,
-    pending_questions,
     teach_new_entry,
     teach_skip,
     teach_variant,
 )
-from bot.faq_admin.yaml_editor import FaqEditError
+from bot.faq_admin.teaching_queue import TeachItem, describe_item, find_question, pending_questions
 from bot.replies import Button, Reply, categories
 from bot.storage import tickets
 from bot.storage.faq_changes import Actor, QuestionAlreadyHandled

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.broadcast import campaign_report, create_campaign
 from bot.db import create_db_engine, upgrade_database
-from bot.leadership import LeaderElection
+from bot.leadership.election import LeaderElection
 from bot.models import Topic
 
 from pg_cluster import POSTGRES_ADMIN_URL, PrivateCluster

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge.calibration import Decision
+from bot.knowledge.decision import Decision
 from bot.knowledge.faq_files import load_faq_strict
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.knowledge.smalltalk import SmalltalkKind
 
 FAQ = """\

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.knowledge import calibration
+from bot.knowledge import calibration_cases, decision
 from bot.knowledge.analyzer import Analyzer
 from bot.knowledge.faq_files import (
     DEFAULT_MAX_FILE_BYTES,
@@ -21,7 +21,8 @@ from bot.knowledge.faq_files import (
     load_faq_strict,
     max_file_bytes,
 )
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.knowledge.normalize import tokenize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,24 +144,26 @@ def test_fit_logistic_separates_and_signed_fit_drops_wrong_signs() -> None:
     rng = np.random.default_rng(0)
     x = np.hstack([np.ones((400, 1)), rng.normal(size=(400, 2))])
     y = (x[:, 1] > 0).astype(float)
-    w = calibration.fit_logistic(x, y)
+    w = decision.fit_logistic(x, y)
     assert w[1] > 2 and abs(w[2]) < 1
-    signed = calibration.fit_signed(x, 1 - y, np.ones(400), None, 1.0, signs=(0, 1, 0))
+    signed = decision.fit_signed(x, 1 - y, np.ones(400), None, 1.0, signs=(0, 1, 0))
     assert signed[1] == 0.0  # would be negative: dropped
 
 
 def test_generated_cases_are_deterministic_and_of_every_kind(small_faq: Path) -> None:
     matcher = Matcher(load_faq_strict(small_faq), calibrate=False)
-    first = calibration.generate_cases(matcher)
-    assert first == calibration.generate_cases(matcher)
+    first = calibration_cases.generate_cases(matcher)
+    assert first == calibration_cases.generate_cases(matcher)
     assert {c.kind for c in first} == {"phrasing", "uncovered", "out_of_scope"}
-    assert len(calibration.out_of_scope_lines()) >= 500
+    assert len(calibration_cases.out_of_scope_lines()) >= 500
 
 
 def test_perturbations_look_like_citizens_typing() -> None:
     rng = random.Random(1)
     reverse = {("khong",): ["ko"], ("duoc",): ["dc"]}
-    texts = {calibration.perturb("Có được không?", rng, reverse, heavy=True) for _ in range(50)}
+    texts = {
+        calibration_cases.perturb("Có được không?", rng, reverse, heavy=True) for _ in range(50)
+    }
     assert any("ko" in t.split() or "dc" in t.split() for t in texts)
     assert all(t == t.lower() and "đ" not in t for t in texts)  # folded
 
@@ -188,9 +191,9 @@ def test_calibration_does_not_depend_on_the_hash_seed(small_faq: Path) -> None:
 
 def test_the_prior_matches_the_features() -> None:
     data = json.loads((ROOT / "bot/knowledge/data/decision_prior.json").read_text())
-    assert data["decision_features"] == list(calibration.DECISION_FEATURES)
-    assert len(data["answer_weights"]) == len(calibration.DECISION_FEATURES)
-    assert len(calibration.DECISION_SIGNS) == len(calibration.DECISION_FEATURES)
+    assert data["decision_features"] == list(decision.DECISION_FEATURES)
+    assert len(data["answer_weights"]) == len(decision.DECISION_FEATURES)
+    assert len(decision.DECISION_SIGNS) == len(decision.DECISION_FEATURES)
 
 
 @pytest.mark.parametrize(

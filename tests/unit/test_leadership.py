@@ -18,13 +18,9 @@ from sqlalchemy.engine import make_url
 
 from bot.config import DEFAULT_LEADER_LOCK_KEY, POLLING_LOCK_KEY
 from bot.db import MIGRATION_LOCK_KEY
-from bot.leadership import (
-    AlreadyRunningError,
-    LeaderElection,
-    SingleInstanceGuard,
-    lock_key_parts,
-    postgres_conninfo,
-)
+from bot.leadership.advisory_locks import lock_key_parts, postgres_conninfo
+from bot.leadership.election import LeaderElection
+from bot.leadership.single_instance import AlreadyRunningError, SingleInstanceGuard
 
 ROOT = Path(__file__).resolve().parents[2]
 TAKEOVER_DEADLINE = 10.0  # the issue's figure: another replica leads within 10 s
@@ -178,7 +174,7 @@ async def test_terminated_leader_session_hands_over_within_10s(
 LEADER_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
-    from bot.leadership import LeaderElection
+    from bot.leadership.election import LeaderElection
 
     async def elected():
         print("ELECTED", flush=True)
@@ -345,7 +341,7 @@ async def test_a_silent_connection_demotes_the_leader(database_url: str, record_
 GUARD_SCRIPT = textwrap.dedent(
     """
     import sys
-    from bot.leadership import SingleInstanceGuard
+    from bot.leadership.single_instance import SingleInstanceGuard
 
     guard = SingleInstanceGuard(sys.argv[1], key=int(sys.argv[2]))
     guard.acquire()

@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.faq_admin.spreadsheet import (
-    COLUMNS,
-    ImportRejected,
-    SpreadsheetError,
-    export_spreadsheet,
-    import_spreadsheet,
-)
+from bot.faq_admin.sheet_files import COLUMNS, SpreadsheetError
+from bot.faq_admin.spreadsheet import ImportRejected, export_spreadsheet, import_spreadsheet
 from bot.knowledge.faq_files import load_faq_strict
 
 from .helpers import git_diff, snapshot

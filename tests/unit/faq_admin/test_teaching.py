@@ -9,22 +9,21 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.db import session_scope
-from bot.faq_admin import teaching
-from bot.faq_admin.teaching import (
+from bot.faq_admin import teaching_queue
+from bot.faq_admin.edit_outcomes import FaqValidationError
+from bot.faq_admin.teaching import TeachAction, teach_new_entry, teach_skip, teach_variant
+from bot.faq_admin.teaching_queue import (
     EntryChoice,
-    TeachAction,
     TeachKind,
     find_question,
     likely_entries,
     next_question,
     pending_questions,
-    teach_new_entry,
-    teach_skip,
-    teach_variant,
 )
-from bot.faq_admin.yaml_editor import FaqValidationError, add_variant
+from bot.faq_admin.yaml_editor import add_variant
 from bot.knowledge.faq_files import load_faq_strict
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.models import FaqChange, Feedback, QuestionLog, TaughtQuestion
 from bot.storage.faq_changes import Actor, QuestionAlreadyHandled, change_detail
 
@@ -99,7 +98,7 @@ def test_queue_unanswered_grouped_most_frequent_first_then_downvoted(asked, faq)
     meet, _, downvoted = items
     assert meet.examples[0] == MEET and len(meet.examples) == 3
     assert meet.last_asked == at(20)
-    assert len(meet.candidates) == teaching.CANDIDATE_COUNT
+    assert len(meet.candidates) == teaching_queue.CANDIDATE_COUNT
     assert all(c.question == matcher.book.entries[c.entry_id].question for c in meet.candidates)
     assert downvoted.answered_entry_id == "vneid-quen-mat-khau"
     assert "vneid-quen-mat-khau" not in [c.entry_id for c in downvoted.candidates]
@@ -267,7 +266,7 @@ def test_likely_entries_always_offers_choices_and_labels_fit_a_button(faq):
     assert scored[0].score > 0
     long = EntryChoice("x", "Một câu hỏi rất dài " * 10, 0.5)
     assert long.label().startswith("➕ Một câu hỏi") and long.label().endswith("…")
-    assert len(long.label()) == teaching.LABEL_LENGTH
+    assert len(long.label()) == teaching_queue.LABEL_LENGTH
     assert EntryChoice("y", "Ngắn?", 0.1).label() == "➕ Ngắn?"
 
 
@@ -275,9 +274,9 @@ def test_describe_item_in_local_time(asked, faq):
     _, directory = faq
     matcher = matcher_of(directory)
     meet, _, downvoted = queue(asked, matcher)
-    lines = teaching.describe_item(meet, matcher, "Asia/Ho_Chi_Minh")
+    lines = teaching_queue.describe_item(meet, matcher, "Asia/Ho_Chi_Minh")
     assert lines[0] == f"❓ «{MEET}»"
     assert lines[1] == "Bot chưa trả lời được · 4 lần · gần nhất 10/03/2025 07:40"
-    down = teaching.describe_item(downvoted, matcher, "UTC")
+    down = teaching_queue.describe_item(downvoted, matcher, "UTC")
     assert down[1] == "Câu trả lời bị 👎 · 2 lần · gần nhất 10/03/2025 00:56"
     assert down[2].startswith("Bot đã trả lời bằng: Quên mật khẩu")

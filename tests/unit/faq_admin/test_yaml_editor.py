@@ -9,21 +9,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.faq_admin import yaml_editor
-from bot.faq_admin.yaml_editor import (
+from bot.faq_admin import yaml_documents
+from bot.faq_admin.edit_outcomes import (
     ConcurrentEditError,
     EntryExistsError,
     EntryNotFoundError,
     FaqEditError,
     FaqValidationError,
     LayoutError,
-    add_entry,
-    add_variant,
-    open_workspace,
-    update_entry,
 )
+from bot.faq_admin.yaml_editor import add_entry, add_variant, open_workspace, update_entry
 from bot.knowledge.faq_files import load_faq_dir, load_faq_strict
-from bot.knowledge.matcher import Matcher, MatchStatus
+from bot.knowledge.match_types import MatchStatus
+from bot.knowledge.matcher import Matcher
 from bot.knowledge.store import FaqStore
 
 from .helpers import comment_lines, git_diff, snapshot
@@ -401,7 +399,7 @@ def test_the_write_is_atomic_and_leaves_no_temporary_file(commented, monkeypatch
         replaced.append((Path(source).name, Path(target).name))
         raise OSError("disk full")
 
-    monkeypatch.setattr(yaml_editor.os, "replace", failing_replace)
+    monkeypatch.setattr(yaml_documents.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         add_variant(commented, "mot", "Hỏi một lần nữa")
     assert path.read_text(encoding="utf-8") == COMMENTED
@@ -409,7 +407,7 @@ def test_the_write_is_atomic_and_leaves_no_temporary_file(commented, monkeypatch
     source, target = replaced[0]
     assert target == "thu-nghiem.yaml" and source.startswith(".") and not source.endswith(".yaml")
 
-    monkeypatch.setattr(yaml_editor.os, "replace", real_replace)
+    monkeypatch.setattr(yaml_documents.os, "replace", real_replace)
     add_variant(commented, "mot", "Hỏi một lần nữa")
     assert sorted(p.name for p in commented.iterdir()) == ["thu-nghiem.yaml"]
 

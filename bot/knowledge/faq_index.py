@@ -1,0 +1,187 @@
+"""The matcher's index over one FaqBook: unigram and bigram units of every phrasing, keyword and
+answer, their IDF weights, and unit -> entry / phrasing postings as CSR arrays."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.knowledge.analyzer import Analyzer
+from bot.knowledge.faq_files import FaqBook
+from bot.knowledge.match_types import Weights
+from bot.telegram_html import html_to_plain
+
+
+@dataclass
+class FaqIndex:
+    """Postings and weights over one FaqBook's phrasings, keywords and answers."""
+
+    ids: list[str]
+    unit_ids: dict[str, int]
+    idf: np.ndarray  # per unit; answer-only units get the max IDF
+    in_entries: np.ndarray  # bool per unit: some phrasing or keyword has it
+    entry_ptr: np.ndarray
+    entry_post: np.ndarray  # unit -> entries (phrasings and keywords)
+    answer_ptr: np.ndarray
+    answer_post: np.ndarray  # unit -> entries whose answer alone has it
+    phr_ptr: np.ndarray
+    phr_post: np.ndarray  # unit -> phrasings
+    phr_weight: np.ndarray  # per phrasing: sum of its unit weights
+    phr_entry: np.ndarray  # per phrasing: its entry
+    entry_start: np.ndarray  # per entry: its first phrasing (phrasings are grouped by entry)
+    phr_folded: list[str]
+    phr_units: list[list[int]]  # per phrasing: its unit ids, sorted
+    entry_units: list[frozenset[int]]
+    answer_units: list[frozenset[int]]  # all units of the answer text
+    signature: dict[int, dict[int, float]]  # per entry (computed when first needed)
+    keyword_units: list[list[int]]
+    max_idf: float = 1.0
+    informative_idf: float = 0.0  # IDF above which a query word is informative
+    weighted: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per unit: IDF x bigram
+    bigram: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per unit
+    n_entry_units: int = 0  # units below this come from phrasings and keywords
+    answer_boost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per entry
+    df: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # per unit
+    answer_df: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _unique: dict[int, frozenset[int]] = field(default_factory=dict)
+
+
+def _units(tokens: list[str]) -> list[str]:
+    """Unigrams and adjacent bigrams; Vietnamese words are often two syllables."""
+    return tokens + list(map("_".join, zip(tokens, tokens[1:], strict=False)))
+
+
+def _csr(rows: list[int], cols: list[int], n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row -> its columns, as (pointer, columns) arrays; the (row, col) pairs are distinct."""
+    if not rows:
+        return np.zeros(n_rows + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int32)
+    order = np.argsort(r, kind="stable")
+    ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=n_rows), out=ptr[1:])
+    return ptr, c[order]
+
+
+def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex:
+    """Index every phrasing, keyword and answer of `book` (and give `analyzer` its vocabulary)."""
+    ids = list(book.entries)
+    n = len(ids)
+    unit_ids: dict[str, int] = {}
+    uid = unit_ids.setdefault
+    phr_tokens: list[list[str]] = []
+    phr_units: list[list[int]] = []
+    phr_entry: list[int] = []
+    entry_start: list[int] = []
+    keyword_units: list[list[int]] = []
+    answer_token_lists: list[list[str]] = []
+    vocabulary: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    for number, entry in enumerate(book.entries.values()):
+        entry_start.append(len(phr_entry))
+        for text in entry.phrasings:
+            tokens = analyzer.phrasing_tokens(text)
+            units = [uid(u, len(unit_ids)) for u in _units(tokens)]
+            phr_tokens.append(tokens)
+            phr_units.append(units)
+            phr_entry.append(number)
+            vocabulary.update(tokens)
+            pairs.update(zip(tokens, tokens[1:], strict=False))
+        kw: list[int] = []
+        for text in entry.keywords:
+            tokens = analyzer.phrasing_tokens(text)
+            kw.extend(uid(u, len(unit_ids)) for u in _units(tokens))
+            vocabulary.update(tokens)
+            pairs.update(zip(tokens, tokens[1:], strict=False))
+        keyword_units.append(kw)
+        answer_tokens = analyzer.phrasing_tokens(html_to_plain(entry.answer))
+        answer_token_lists.append(answer_tokens)
+        vocabulary.update(answer_tokens)
+    analyzer.set_vocabulary(vocabulary, pairs)
+    n_entry_units = len(unit_ids)
+    answer_rows: list[int] = []
+    answer_cols: list[int] = []
+    answer_units: list[frozenset[int]] = []
+    for number, tokens in enumerate(answer_token_lists):
+        # answer bigrams count only when some phrasing has them; answer words always
+        units = {uid(t, len(unit_ids)) for t in tokens}
+        units.update(
+            unit_ids[u] for u in _units(tokens)[len(tokens) :] if u in unit_ids
+        )  # bigrams seen in phrasings
+        answer_units.append(frozenset(units))
+        answer_rows.extend([number] * len(units))
+        answer_cols.extend(units)
+    n_units = len(unit_ids)
+    entry_units: list[frozenset[int]] = [frozenset() for _ in range(n)]
+    starts_list = entry_start + [len(phr_units)]
+    entry_rows, entry_cols = [], []
+    for number in range(n):
+        units_of_entry: set[int] = set(keyword_units[number])
+        for p in range(starts_list[number], starts_list[number + 1]):
+            units_of_entry.update(phr_units[p])
+        entry_units[number] = frozenset(units_of_entry)
+        entry_cols.extend(units_of_entry)
+        entry_rows.extend([number] * len(units_of_entry))
+    # unit -> entries (phrasings and keywords)
+    entry_ptr, entry_post = _csr(entry_cols, entry_rows, n_units)
+    df = np.diff(entry_ptr).astype(np.float64)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    max_idf = math.log1p((n - 0.5) / 1.5) if n > 1 else 1.0
+    in_entries = df > 0
+    idf[~in_entries] = max_idf * weights.unknown_token
+    # answer-only postings: answer units the entry's phrasings and keywords lack
+    a_rows, a_cols = [], []
+    for number, units in enumerate(answer_units):
+        only = units - entry_units[number]
+        a_rows.extend([number] * len(only))
+        a_cols.extend(only)
+    answer_ptr, answer_post = _csr(a_cols, a_rows, n_units)
+    names = list(unit_ids)
+    bigram = np.array(["_" in u for u in names], dtype=bool)
+    weighted = idf * np.where(bigram, weights.bigram, 1.0)
+    phr_sets = [sorted(set(u)) for u in phr_units]
+    phr_lengths = np.fromiter(map(len, phr_sets), dtype=np.int64, count=len(phr_sets))
+    phr_cols = [u for units in phr_sets for u in units]
+    phr_rows = np.repeat(np.arange(len(phr_sets)), phr_lengths).tolist()
+    phr_ptr, phr_post = _csr(phr_cols, phr_rows, n_units)
+    phr_weight = np.zeros(len(phr_sets))
+    if phr_cols:
+        starts = np.concatenate(([0], np.cumsum(phr_lengths)[:-1]))
+        nonempty = phr_lengths > 0
+        sums = np.add.reduceat(weighted[np.asarray(phr_cols)], starts[nonempty])
+        phr_weight[nonempty] = sums
+    phr_arrays = phr_sets
+    informative = float(np.median(idf[in_entries])) if in_entries.any() else 0.0
+    counts = np.diff(np.append(entry_start, len(phr_arrays))).astype(np.float64)
+    boost = 1.0 + weights.sparse_answer / np.maximum(counts, 1.0)
+    return FaqIndex(
+        ids=ids,
+        unit_ids=unit_ids,
+        idf=idf,
+        in_entries=in_entries,
+        entry_ptr=entry_ptr,
+        entry_post=entry_post,
+        answer_ptr=answer_ptr,
+        answer_post=answer_post,
+        phr_ptr=phr_ptr,
+        phr_post=phr_post,
+        phr_weight=np.maximum(phr_weight, 1e-9),
+        phr_entry=np.asarray(phr_entry, dtype=np.int64),
+        entry_start=np.asarray(entry_start, dtype=np.int64),
+        phr_folded=[" ".join(t) for t in phr_tokens],
+        phr_units=phr_arrays,
+        entry_units=entry_units,
+        answer_units=answer_units,
+        signature={},
+        keyword_units=keyword_units,
+        max_idf=max_idf,
+        informative_idf=informative,
+        weighted=weighted,
+        bigram=bigram,
+        n_entry_units=n_entry_units,
+        answer_boost=np.minimum(boost, 1.0 / max(weights.answer_text, 1e-9)),
+        df=np.diff(entry_ptr),
+        answer_df=np.diff(answer_ptr),
+    )
