@@ -190,3 +190,6 @@ STAFF_BAD_AREA = "Không có xã/phường «{typed}» trong areas.yaml."
 BUTTON_CSV = "📄 Tải báo cáo CSV"
 CSV_USAGE = "Cách dùng: <code>/baocao 12</code> (số chiến dịch)."
 CSV_CAPTION = "📄 Chi tiết chiến dịch #{id}: từng người nhận, trạng thái, lỗi, thời gian."
+
+# The button under every promotion a citizen receives.
+OPT_OUT_LABEL = "Hủy nhận khuyến mãi"
