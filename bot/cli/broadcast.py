@@ -80,11 +80,9 @@ def broadcast_status(
 
 @broadcast_app.command("report")
 def broadcast_report(
-    campaign_id: int = typer.Argument(..., help="Số chiến dịch"),
-    as_csv: bool = typer.Option(False, "--csv", help="Ghi tệp CSV: chat, trạng thái, lỗi, giờ"),
-    out: Path | None = typer.Option(
-        None, "--out", help="Đường dẫn tệp (mặc định chien-dich-ID.csv)"
-    ),
+    campaign_id: int = typer.Argument(..., help=texts.HELP_CAMPAIGN_ID),
+    as_csv: bool = typer.Option(False, "--csv", help=texts.HELP_REPORT_CSV),
+    out: Path | None = typer.Option(None, "--out", help=texts.HELP_REPORT_OUT),
 ) -> None:
     """One campaign's numbers; with --csv, the per-chat file officials get in Telegram."""
     from bot.broadcast import campaign_report
@@ -93,17 +91,25 @@ def broadcast_report(
     engine = open_engine()
     report = campaign_report(engine, campaign_id)
     if report is None:
-        typer.echo(f"Không có chiến dịch #{campaign_id}.", err=True)
+        typer.echo(texts.CAMPAIGN_NOT_FOUND.format(id=campaign_id), err=True)
         raise typer.Exit(1)
     typer.echo(
-        f"#{report.campaign_id} {report.topic} {report.status}: gửi {report.sent}/{report.total}, "
-        f"không liên lạc được {report.unreachable}, lỗi {report.failed}, bỏ qua {report.skipped}"
+        texts.CAMPAIGN_SUMMARY.format(
+            id=report.campaign_id,
+            topic=report.topic,
+            status=report.status,
+            sent=report.sent,
+            total=report.total,
+            unreachable=report.unreachable,
+            failed=report.failed,
+            skipped=report.skipped,
+        )
     )
     if as_csv:
         path = out or Path(csv_name(campaign_id))
         try:
             path.write_bytes(campaign_csv(engine, campaign_id, load_settings().zone))
         except OSError as exc:
-            typer.echo(f"Không ghi được {path}: {exc}", err=True)
+            typer.echo(texts.FILE_NOT_WRITTEN.format(path=path, error=exc), err=True)
             raise typer.Exit(1) from exc
-        typer.echo(f"Đã ghi {path}.")
+        typer.echo(texts.FILE_WRITTEN.format(path=path))

@@ -193,3 +193,17 @@ CSV_CAPTION = "📄 Chi tiết chiến dịch #{id}: từng người nhận, tr�
 
 # The button under every promotion a citizen receives.
 OPT_OUT_LABEL = "Hủy nhận khuyến mãi"
+
+# /broadcasts: one line per recent campaign; a scheduled one says how to cancel it.
+SCHEDULED_STATUS = "{status} {at} (hủy: /huy {id})"
+RECENT_LINE = (
+    "#{id} {when} · {topic} · {status} · gửi {sent}/{total}, không tới {unreachable}, lỗi {failed}"
+)
+
+# Why a time typed after "Hẹn giờ" cannot be used (bot/broadcast/when.py).
+WHEN_UNREADABLE = "Chưa đọc được thời gian."
+WHEN_PAST = "Thời điểm này đã qua."
+WHEN_TOO_FAR = "Chỉ hẹn được trong vòng một năm."
+WHEN_BAD_ISO = "Ngày giờ ISO không hợp lệ."
+WHEN_BAD_CLOCK = "Giờ không hợp lệ."
+WHEN_BAD_DATE = "Ngày không hợp lệ."
