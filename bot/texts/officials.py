@@ -207,3 +207,12 @@ WHEN_TOO_FAR = "Chỉ hẹn được trong vòng một năm."
 WHEN_BAD_ISO = "Ngày giờ ISO không hợp lệ."
 WHEN_BAD_CLOCK = "Giờ không hợp lệ."
 WHEN_BAD_DATE = "Ngày không hợp lệ."
+
+# areas.yaml (bot/areas.py): the name of "everywhere", and why the file cannot be used.
+WHOLE_PROVINCE = "toàn tỉnh"
+AREAS_SHAPE = "{path}: cần 'province' và danh sách 'areas'"
+AREAS_ITEM_SHAPE = "{path}: mục {number} phải có code và name"
+AREAS_BAD_CODE = "{path}: mục {number}: code {code!r} phải là chữ thường không dấu"
+AREAS_BAD_NAME = "{path}: mục {number}: thiếu name (tối đa 128 ký tự)"
+AREAS_DUPLICATE = "{path}: code {code!r} bị trùng"
+AREAS_TOO_MANY = "{path}: quá {limit} xã/phường"
