@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from bot.knowledge.normalize import tokenize
+from bot.texts import officials as texts
 
 CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PREFIXES = ("phuong", "xa", "dac khu", "dackhu")
@@ -50,7 +51,7 @@ class AreaBook:
 
     def names(self, codes: list[str] | None) -> str:
         if codes is None:
-            return self.province or "toàn tỉnh"
+            return self.province or texts.WHOLE_PROVINCE
         return ", ".join(area.name if (area := self.by_code(c)) else c for c in codes)
 
 
@@ -74,21 +75,21 @@ def load_areas(path: Path) -> AreaBook:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise AreasError(f"{path}: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("areas", []), list):
-        raise AreasError(f"{path}: cần 'province' và danh sách 'areas'")
+        raise AreasError(texts.AREAS_SHAPE.format(path=path))
     areas: list[Area] = []
     seen: set[str] = set()
     for number, item in enumerate(data.get("areas") or [], start=1):
         if not isinstance(item, dict):
-            raise AreasError(f"{path}: mục {number} phải có code và name")
+            raise AreasError(texts.AREAS_ITEM_SHAPE.format(path=path, number=number))
         code, name = str(item.get("code") or "").strip(), str(item.get("name") or "").strip()
         if not CODE.match(code) or len(code) > 64:
-            raise AreasError(f"{path}: mục {number}: code {code!r} phải là chữ thường không dấu")
+            raise AreasError(texts.AREAS_BAD_CODE.format(path=path, number=number, code=code))
         if not name or len(name) > 128:
-            raise AreasError(f"{path}: mục {number}: thiếu name (tối đa 128 ký tự)")
+            raise AreasError(texts.AREAS_BAD_NAME.format(path=path, number=number))
         if code in seen:
-            raise AreasError(f"{path}: code {code!r} bị trùng")
+            raise AreasError(texts.AREAS_DUPLICATE.format(path=path, code=code))
         seen.add(code)
         areas.append(Area(code, name))
     if len(areas) > MAX_AREAS:
-        raise AreasError(f"{path}: quá {MAX_AREAS} xã/phường")
+        raise AreasError(texts.AREAS_TOO_MANY.format(path=path, limit=MAX_AREAS))
     return AreaBook(str(data.get("province") or "").strip(), areas)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.broadcast import actions
+from bot.broadcast import action_items, actions
 from bot.broadcast import promotion_rules as rules
 from bot.broadcast.actions import ClaimedItem
 from bot.broadcast.content import Content, edit_content
@@ -125,7 +125,7 @@ class ActionWorker:
                     log.exception("action worker %s: step failed, retrying", self.worker_id)
                     await self._nap(self.idle_poll_seconds)
             await self._drain()
-            await self._db(actions.release_items, self.engine, worker_id=self.worker_id)
+            await self._db(action_items.release_items, self.engine, worker_id=self.worker_id)
             await self._close_finished()
             await asyncio.gather(*self._callbacks, return_exceptions=True)
         except asyncio.CancelledError:
@@ -134,7 +134,7 @@ class ActionWorker:
             raise
 
     def _recover(self) -> None:
-        count = actions.recover_items(
+        count = action_items.recover_items(
             self.engine,
             worker_id=self.worker_id,
             now=self.clock(),
@@ -147,7 +147,7 @@ class ActionWorker:
     async def _turn(self) -> bool:
         """Claim a batch and start it; False if nothing was due."""
         items = await self._db(
-            actions.claim_items,
+            action_items.claim_items,
             self.engine,
             worker_id=self.worker_id,
             now=self.clock(),
@@ -173,7 +173,7 @@ class ActionWorker:
 
     async def _due_in(self) -> float | None:
         now = self.clock()
-        due = await self._db(actions.next_item_due, self.engine, now=now, lease=self.lease)
+        due = await self._db(action_items.next_item_due, self.engine, now=now, lease=self.lease)
         return None if due is None else max(0.0, (due - now).total_seconds())
 
     async def _nap(self, seconds: float) -> None:
@@ -184,7 +184,7 @@ class ActionWorker:
         self._changed.clear()
 
     async def _close_finished(self) -> None:
-        for action_id in await self._db(actions.finish_actions, self.engine, now=self.clock()):
+        for action_id in await self._db(action_items.finish_actions, self.engine, now=self.clock()):
             self._actions.pop(action_id, None)
             log.info("recall/edit %s finished", action_id)
             if self.on_done is not None:
@@ -242,7 +242,7 @@ class ActionWorker:
             return
         await self.pacer.wait_unpaused()
         started = await self._db(
-            actions.start_item, self.engine, item.id, worker_id=self.worker_id, now=now
+            action_items.start_item, self.engine, item.id, worker_id=self.worker_id, now=now
         )
         if not started:
             return
@@ -264,7 +264,9 @@ class ActionWorker:
                     result = ItemStatus.DONE
             except RetryAfter as flood:
                 self.pacer.pause(retry_after_seconds(flood))
-                await self._db(actions.item_back, self.engine, item.id, worker_id=self.worker_id)
+                await self._db(
+                    action_items.item_back, self.engine, item.id, worker_id=self.worker_id
+                )
                 return
             except BadRequest as bad:
                 result, error = self._bad_request(bad), bad.message
@@ -308,7 +310,12 @@ class ActionWorker:
 
     async def _finish(self, item: ClaimedItem, status: ItemStatus, error: str | None) -> None:
         await self._db(
-            actions.finish_item, self.engine, item.id, status=status, now=self.clock(), error=error
+            action_items.finish_item,
+            self.engine,
+            item.id,
+            status=status,
+            now=self.clock(),
+            error=error,
         )
 
     async def _retry(self, item: ClaimedItem, error: str) -> None:
@@ -318,7 +325,7 @@ class ActionWorker:
             await self._finish(item, ItemStatus.FAILED, f"gave up after {attempts}: {error}")
             return
         await self._db(
-            actions.retry_item,
+            action_items.retry_item,
             self.engine,
             item.id,
             not_before=self.clock() + timedelta(seconds=self.retry_base_seconds * 2**attempts),

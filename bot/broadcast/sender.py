@@ -14,57 +14,31 @@ import os
 import socket
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot import metrics
-from bot.broadcast import claims, drafts, outcomes, results
+from bot.broadcast import claims, drafts, results
 from bot.broadcast import promotion_rules as rules
+from bot.broadcast.campaign_rules import CampaignInfo, CampaignRules
 from bot.broadcast.claims import ClaimedDelivery
-from bot.broadcast.content import Content, send_content
-from bot.broadcast.outbox import CampaignReport, campaign_report, finish_campaigns
+from bot.broadcast.content import send_content
 from bot.broadcast.pacing import Pacer
+from bot.broadcast.retry import FailurePolicy
+from bot.broadcast.side_tasks import DoneCallback, ProgressCallback, SideTasks
 from bot.config import Settings
-from bot.db import is_sqlite, retry_while_unavailable, run_in_session, session_scope
-from bot.models import Campaign, CampaignExtra, DeliveryStatus, Topic, utc_now
-from bot.storage.citizens import mark_unreachable, topics_of
+from bot.db import is_sqlite, retry_while_unavailable
+from bot.models import DeliveryStatus, utc_now
+from bot.texts import officials as texts
 
 log = logging.getLogger(__name__)
 
-OPT_OUT_LABEL = "Hủy nhận khuyến mãi"
+OPT_OUT_LABEL = texts.OPT_OUT_LABEL
 OPT_OUT_CALLBACK = "sub:off:promotions"
-MAX_NETWORK_ATTEMPTS = 5
-MAX_OUTAGE_DOUBLINGS = 4  # an outage pauses everything for at most 16 x retry_base_seconds
-
-DoneCallback = Callable[[CampaignReport], Awaitable[Any]]
-ProgressCallback = Callable[[int, CampaignReport], Awaitable[Any]]
-
-
-@dataclass(frozen=True)
-class CampaignInfo:
-    """What the sender needs of a campaign, cached while its rows go out."""
-
-    id: int
-    topic: str
-    text: str
-    expires_at: datetime | None
-    media: str | None = None
-    urgent: bool = False
-
-    @property
-    def content(self) -> Content:
-        return Content.from_storage(self.text, self.media)
-
-    @property
-    def is_promotion(self) -> bool:
-        return self.topic == Topic.PROMOTIONS.value
 
 
 def default_worker_id() -> str:
@@ -77,7 +51,7 @@ def opt_out_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-class OutboxSender:
+class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
     """Claims due outbox rows in small batches and sends them, paced, with at most 2 in flight."""
 
     def __init__(
@@ -327,79 +301,6 @@ class OutboxSender:
                 pass
         self._changed.clear()
 
-    # -- campaign rules ---------------------------------------------------------------------
-    async def _campaign(self, campaign_id: int) -> CampaignInfo:
-        info = self._campaigns.get(campaign_id)
-        if info is None:
-            info = await self._db(self._load_campaign, campaign_id)
-            self._campaigns[campaign_id] = info
-        return info
-
-    def _load_campaign(self, campaign_id: int) -> CampaignInfo:
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(
-                    Campaign.id,
-                    Campaign.topic,
-                    Campaign.text,
-                    Campaign.expires_at,
-                    CampaignExtra.media,
-                    CampaignExtra.urgent,
-                )
-                .outerjoin(CampaignExtra, CampaignExtra.campaign_id == Campaign.id)
-                .where(Campaign.id == campaign_id)
-            ).one()
-        return CampaignInfo(*row[:5], urgent=bool(row[5]))
-
-    async def _campaign_allows(self, campaign: CampaignInfo) -> bool:
-        """Expiry for every campaign; quiet hours for promotions. Acts on all its rows at once."""
-        now = self.clock()
-        if campaign.is_promotion:
-            decision = rules.campaign_decision(
-                now=now,
-                expires_at=campaign.expires_at,
-                window=self.settings.quiet_window,
-                zone=self.settings.zone,
-            )
-        elif campaign.expires_at is not None and now >= campaign.expires_at:
-            decision = rules.Skip(rules.SKIP_EXPIRED)
-        else:
-            return True
-        if isinstance(decision, rules.Send):
-            return True
-        self._drop_queued(campaign.id)
-        self._touched.add(campaign.id)
-        if isinstance(decision, rules.Defer):
-            log.info(
-                "campaign %s waits for quiet hours to end (%s UTC)", campaign.id, decision.until
-            )
-            await self._db(results.defer_campaign, self.engine, campaign.id, until=decision.until)
-        else:
-            await self._db(
-                results.close_campaign_rows,
-                self.engine,
-                campaign.id,
-                status=DeliveryStatus.SKIPPED,
-                error=decision.reason,
-            )
-        return False
-
-    def _drop_queued(self, campaign_id: int) -> None:
-        self._queue = deque(row for row in self._queue if row.campaign_id != campaign_id)
-
-    def _chat_decision(self, row: ClaimedDelivery) -> rules.Decision:
-        """Per-chat promotion rules, read at send time (runs in a thread)."""
-        with session_scope(self.engine) as session:
-            subscribed = Topic.PROMOTIONS in topics_of(session, row.chat_id)
-        sent = 0
-        if subscribed:
-            sent = results.promotions_since(
-                self.engine, row.chat_id, since=self.clock() - rules.CAP_WINDOW, exclude_id=row.id
-            )
-        return rules.chat_decision(
-            subscribed=subscribed, sent_last_24h=sent, max_per_day=self.settings.promo_max_per_day
-        )
-
     # -- one delivery -----------------------------------------------------------------------
     async def _deliver(self, row: ClaimedDelivery, campaign: CampaignInfo, paid: bool) -> None:
         try:
@@ -459,146 +360,3 @@ class OutboxSender:
     def _paid(self, campaign: CampaignInfo) -> bool:
         """Urgent campaigns may use allow_paid_broadcast when PAID_BROADCAST is on."""
         return campaign.urgent and self.paid
-
-    async def _failed(
-        self, row: ClaimedDelivery, campaign: CampaignInfo, error: TelegramError
-    ) -> None:
-        outcome = outcomes.classify(error)
-        log.info("delivery %s to chat %s: %r -> %s", row.id, row.chat_id, error, outcome)
-        if isinstance(outcome, outcomes.Pause):
-            log.warning("%s: pausing all sending for %.1fs", outcome.error, outcome.seconds)
-            (self.paid_pacer if self._paid(campaign) else self.pacer).pause(outcome.seconds)
-            back = await self._db(
-                results.back_to_queue, self.engine, row.id, worker_id=self.worker_id
-            )
-            if back:
-                self._queue.appendleft(row)
-        elif isinstance(outcome, outcomes.Unreachable):
-            await self._unreachable(row, outcome.reason)
-        elif isinstance(outcome, outcomes.Retry):
-            await self._retry(row, outcome.error)
-        elif isinstance(outcome, outcomes.CampaignFailed):
-            log.error("campaign %s rejected by Telegram: %s", campaign.id, outcome.error)
-            await self._final(row, DeliveryStatus.FAILED, outcome.error)
-            self._drop_queued(campaign.id)
-            await self._db(
-                results.close_campaign_rows,
-                self.engine,
-                campaign.id,
-                status=DeliveryStatus.FAILED,
-                error=outcome.error,
-            )
-        else:
-            await self._final(row, DeliveryStatus.FAILED, outcome.error)
-
-    async def _final(self, row: ClaimedDelivery, status: DeliveryStatus, error: str) -> None:
-        await self._db(results.mark_final, self.engine, row.id, status=status, error=error)
-
-    async def _unreachable(self, row: ClaimedDelivery, reason: str) -> None:
-        await self._final(row, DeliveryStatus.UNREACHABLE, reason)
-        metrics.UNREACHABLE_MARKED.inc()
-        await run_in_session(self.engine, mark_unreachable, row.chat_id, reason)
-        await self._db(results.skip_other_pending, self.engine, row.chat_id, error=reason)
-
-    async def _retry(self, row: ClaimedDelivery, error: str) -> None:
-        """Not sent (connection refused, Telegram 5xx): back off this row and, briefly, everything."""
-        attempts = row.attempts + 1
-        self._network_failures += 1
-        doublings = min(self._network_failures - 1, MAX_OUTAGE_DOUBLINGS)
-        self.pacer.pause(self.retry_base_seconds * 2**doublings)
-        if attempts >= MAX_NETWORK_ATTEMPTS:
-            error = f"gave up after {attempts} attempts: {error}"
-            await self._final(row, DeliveryStatus.FAILED, error)
-            return
-        delay = timedelta(seconds=self.retry_base_seconds * 2 ** (attempts - 1))
-        await self._db(
-            results.retry_later,
-            self.engine,
-            row.id,
-            not_before=self.clock() + delay,
-            attempts=attempts,
-            error=error,
-        )
-
-    # -- housekeeping and callbacks -----------------------------------------------------------
-    async def _housekeeping(self) -> None:
-        now = asyncio.get_running_loop().time()
-        if now >= self._next_fire_check:
-            self._next_fire_check = now + 1.0
-            await self._fire_scheduled()
-        if now >= self._next_recovery:
-            self._next_recovery = now + self.lease.total_seconds() / 2
-            self._touched |= await self._db(
-                claims.recover_abandoned,
-                self.engine,
-                worker_id=self.worker_id,
-                now=self.clock(),
-                lease=self.lease,
-            )
-        if now >= self._next_housekeeping and self._touched:
-            self._next_housekeeping = now + self.progress_interval
-            await self._close_finished()
-            touched, self._touched = self._touched, set()
-            if self.on_progress is not None:
-                for campaign_id in sorted(touched):
-                    self._schedule_progress(campaign_id)
-
-    async def _close_finished(self) -> None:
-        for campaign_id in await self._db(finish_campaigns, self.engine, now=self.clock()):
-            self._touched.discard(campaign_id)
-            self._campaigns.pop(campaign_id, None)
-            log.info("campaign %s finished", campaign_id)
-            if self.on_campaign_done is not None:
-                self._fire(self._report_done(campaign_id))
-
-    def _schedule_progress(self, campaign_id: int) -> None:
-        """At most one progress call per campaign per interval, never two at once."""
-        now = asyncio.get_running_loop().time()
-        if campaign_id in self._progress_tasks:
-            return  # the previous one is still running (a slow message edit)
-        if now - self._progress_at.get(campaign_id, -math.inf) < self.progress_interval:
-            return
-        task = self._fire(self._report_progress(campaign_id))
-        self._progress_tasks[campaign_id] = task
-        task.add_done_callback(lambda _: self._progress_tasks.pop(campaign_id, None))
-
-    async def _report_progress(self, campaign_id: int) -> None:
-        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
-        if report is None or report.finished or self.on_progress is None:
-            return
-        self._progress_at[campaign_id] = asyncio.get_running_loop().time()
-        await self.on_progress(campaign_id, report)
-
-    async def _report_done(self, campaign_id: int) -> None:
-        running = self._progress_tasks.get(campaign_id)
-        if running is not None:
-            await asyncio.wait([running])  # the final report must be the last word
-        self._progress_at.pop(campaign_id, None)
-        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
-        if report is not None and self.on_campaign_done is not None:
-            await self.on_campaign_done(report)
-
-    def _fire(self, callback: Coroutine[Any, Any, None]) -> asyncio.Task:
-        task = asyncio.create_task(self._guarded(callback))
-        self._callbacks.add(task)
-        task.add_done_callback(self._callbacks.discard)
-        return task
-
-    async def _guarded(self, callback: Coroutine[Any, Any, None]) -> None:
-        try:
-            await callback
-        except Exception:
-            log.exception("outbox sender callback failed")
-
-    async def _drain_lanes(self) -> None:
-        if self._lanes:
-            await asyncio.gather(*self._lanes, return_exceptions=True)
-
-    async def _drain_callbacks(self) -> None:
-        if self._callbacks:
-            await asyncio.gather(*self._callbacks, return_exceptions=True)
-
-    @staticmethod
-    async def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Database work off the event loop, so replies to citizens stay fast."""
-        return await asyncio.to_thread(function, *args, **kwargs)

@@ -12,7 +12,7 @@ from bot.broadcast.actions import ActionReport
 from bot.broadcast.sender import opt_out_keyboard
 from bot.rate_budget import sender_request
 from bot.schedule import NoticeScheduler
-from bot.telegram import admin, official, official_actions
+from bot.telegram import admin, official_actions, official_reports
 from bot.telegram.services import Services
 from bot.texts import admins as admin_texts
 
@@ -36,12 +36,14 @@ async def start(application: Application, services: Services) -> None:
     bot = application.bot
 
     async def on_progress(_campaign_id: int, report: CampaignReport) -> None:
-        await official.edit_progress(bot, report, official.progress_text(report))
+        await official_reports.edit_progress(bot, report, official_reports.progress_text(report))
 
     async def on_done(report: CampaignReport) -> None:
         log.info("campaign %s finished: %s", report.campaign_id, report)
         buttons = official_actions.report_buttons(report.campaign_id) if report.sent else None
-        await official.edit_progress(bot, report, official.final_text(report), buttons)
+        await official_reports.edit_progress(
+            bot, report, official_reports.final_text(report), buttons
+        )
 
     services.sender = OutboxSender(
         services.engine,

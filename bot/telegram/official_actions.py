@@ -29,7 +29,7 @@ from bot.broadcast import drafts as store
 from bot.broadcast.content import send_content
 from bot.models import Topic
 from bot.replies import Button, Reply
-from bot.telegram import official
+from bot.telegram import official, official_compose, official_reports
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import services_of
 from bot.telegram_html import escape
@@ -37,7 +37,7 @@ from bot.texts import officials as t
 
 log = logging.getLogger(__name__)
 WORKER_KEY = "action_worker"
-EDIT_PROMPT_RE = re.compile(r"^✏️ Nội dung mới cho chiến dịch #(\d+)")
+EDIT_PROMPT_RE = official_compose.prompt_pattern(t.EDIT_PROMPT)
 
 
 def report_buttons(campaign_id: int) -> Reply:
@@ -65,10 +65,10 @@ async def _send_csv(update: Update, context, campaign_id: int) -> None:
     if report.created_by != user_id and not services.settings.is_admin(user_id):
         await send_reply(context.bot, chat_id, Reply(t.NOT_YOURS))
         return
-    await official.send_csv_report(context.bot, services, chat_id, campaign_id)
+    await official_reports.send_csv_report(context.bot, services, chat_id, campaign_id)
 
 
-@official.officials_only
+@official_compose.officials_only
 async def on_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     raw = (query.data or "").rsplit(":", 1)[-1]
@@ -77,10 +77,10 @@ async def on_csv_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _send_csv(update, context, int(raw))
 
 
-@official.officials_only
+@official_compose.officials_only
 async def csv_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/baocao ID: the campaign's CSV."""
-    campaign_id = official.campaign_id_arg(context.args or [])
+    campaign_id = official_reports.campaign_id_arg(context.args or [])
     if campaign_id is None:
         await send_reply(context.bot, update.effective_chat.id, Reply(t.CSV_USAGE))
         return
@@ -151,17 +151,17 @@ async def _ask_recall(update: Update, context, campaign_id: int) -> None:
     await send_reply(context.bot, update.effective_chat.id, reply)
 
 
-@official.officials_only
+@official_compose.officials_only
 async def recall_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/thuhoi ID"""
-    campaign_id = official.campaign_id_arg(context.args or [])
+    campaign_id = official_reports.campaign_id_arg(context.args or [])
     if campaign_id is None:
         await send_reply(context.bot, update.effective_chat.id, Reply(t.RECALL_USAGE))
         return
     await _ask_recall(update, context, campaign_id)
 
 
-@official.officials_only
+@official_compose.officials_only
 async def on_recall_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     _, action, raw = ((query.data or "") + "::").split(":")[:3]
@@ -201,12 +201,12 @@ async def on_recall_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 # -- edit ----------------------------------------------------------------------------------
-@official.officials_only
+@official_compose.officials_only
 async def edit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/sua ID new text"""
     message = update.effective_message
-    parts = official.html_of(message).split(maxsplit=2)
-    campaign_id = official.campaign_id_arg(parts[1:2])
+    parts = official_compose.html_of(message).split(maxsplit=2)
+    campaign_id = official_reports.campaign_id_arg(parts[1:2])
     if campaign_id is None or len(parts) < 3:
         await send_reply(context.bot, update.effective_chat.id, Reply(t.EDIT_USAGE))
         return
@@ -225,7 +225,7 @@ async def _preview_edit(update: Update, context, campaign_id: int, new_text: str
     if content is None:
         await send_reply(context.bot, chat_id, Reply(t.NO_SUCH_CAMPAIGN.format(id=campaign_id)))
         return
-    final = official.citizen_content(topic, content)
+    final = official_compose.citizen_content(topic, content)
     problems = final.problems()
     if problems:
         template = t.PROBLEMS if final.is_text else t.CAPTION_PROBLEMS
@@ -243,7 +243,7 @@ async def _preview_edit(update: Update, context, campaign_id: int, new_text: str
     )
     try:
         await send_content(
-            context.bot, chat_id, final, reply_markup=official.citizen_markup(topic, final)
+            context.bot, chat_id, final, reply_markup=official_compose.citizen_markup(topic, final)
         )
     except BadRequest as error:
         await send_reply(
@@ -263,7 +263,7 @@ async def _preview_edit(update: Update, context, campaign_id: int, new_text: str
     await send_reply(context.bot, chat_id, reply)
 
 
-@official.officials_only
+@official_compose.officials_only
 async def on_edit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     services = services_of(context)
@@ -325,12 +325,12 @@ class _PromptReply(filters.MessageFilter):
         return bool(EDIT_PROMPT_RE.match(text) or official.SCHEDULE_PROMPT_RE.match(text))
 
 
-@official.officials_only
+@official_compose.officials_only
 async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     prompt = message.reply_to_message.text or ""
     if match := EDIT_PROMPT_RE.match(prompt):
-        await _preview_edit(update, context, int(match.group(1)), official.html_of(message))
+        await _preview_edit(update, context, int(match.group(1)), official_compose.html_of(message))
     elif match := official.SCHEDULE_PROMPT_RE.match(prompt):
         await official.on_time_typed(update, context, int(match.group(1)), message.text or "")
 

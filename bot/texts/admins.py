@@ -143,3 +143,13 @@ ACTION_NAMES = {
     "update_entry": "sửa mục",
     "skip": "bỏ qua",
 }
+
+# dcbot broadcast report
+HELP_REPORT_CSV = "Ghi tệp CSV: chat, trạng thái, lỗi, giờ"
+HELP_REPORT_OUT = "Đường dẫn tệp (mặc định chien-dich-ID.csv)"
+CAMPAIGN_SUMMARY = (
+    "#{id} {topic} {status}: gửi {sent}/{total}, "
+    "không liên lạc được {unreachable}, lỗi {failed}, bỏ qua {skipped}"
+)
+FILE_NOT_WRITTEN = "Không ghi được {path}: {error}"
+FILE_WRITTEN = "Đã ghi {path}."

@@ -190,3 +190,29 @@ STAFF_BAD_AREA = "Không có xã/phường «{typed}» trong areas.yaml."
 BUTTON_CSV = "📄 Tải báo cáo CSV"
 CSV_USAGE = "Cách dùng: <code>/baocao 12</code> (số chiến dịch)."
 CSV_CAPTION = "📄 Chi tiết chiến dịch #{id}: từng người nhận, trạng thái, lỗi, thời gian."
+
+# The button under every promotion a citizen receives.
+OPT_OUT_LABEL = "Hủy nhận khuyến mãi"
+
+# /broadcasts: one line per recent campaign; a scheduled one says how to cancel it.
+SCHEDULED_STATUS = "{status} {at} (hủy: /huy {id})"
+RECENT_LINE = (
+    "#{id} {when} · {topic} · {status} · gửi {sent}/{total}, không tới {unreachable}, lỗi {failed}"
+)
+
+# Why a time typed after "Hẹn giờ" cannot be used (bot/broadcast/when.py).
+WHEN_UNREADABLE = "Chưa đọc được thời gian."
+WHEN_PAST = "Thời điểm này đã qua."
+WHEN_TOO_FAR = "Chỉ hẹn được trong vòng một năm."
+WHEN_BAD_ISO = "Ngày giờ ISO không hợp lệ."
+WHEN_BAD_CLOCK = "Giờ không hợp lệ."
+WHEN_BAD_DATE = "Ngày không hợp lệ."
+
+# areas.yaml (bot/areas.py): the name of "everywhere", and why the file cannot be used.
+WHOLE_PROVINCE = "toàn tỉnh"
+AREAS_SHAPE = "{path}: cần 'province' và danh sách 'areas'"
+AREAS_ITEM_SHAPE = "{path}: mục {number} phải có code và name"
+AREAS_BAD_CODE = "{path}: mục {number}: code {code!r} phải là chữ thường không dấu"
+AREAS_BAD_NAME = "{path}: mục {number}: thiếu name (tối đa 128 ký tự)"
+AREAS_DUPLICATE = "{path}: code {code!r} bị trùng"
+AREAS_TOO_MANY = "{path}: quá {limit} xã/phường"

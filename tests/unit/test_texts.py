@@ -11,14 +11,6 @@ BOT = Path(__file__).resolve().parents[2] / "bot"
 VIETNAMESE = re.compile(r"[À-ÃÈ-ÊÌÍÒ-ÕÙÚÝà-ãè-êìíò-õùúýĂăĐđĨĩŨũƠơƯưẠ-ỹ]")
 
 ALLOWED = {
-    # Broadcast v2 code merged last; its remaining literals (prompts matched by regex, command
-    # words, date words) still have to move to bot/texts/officials.py.
-    "broadcast/sender.py",
-    "broadcast/when.py",
-    "areas.py",
-    "telegram/official.py",
-    "telegram/official_actions.py",
-    "cli.py",
     # Data, not texts: folding đ/Đ to d/D when removing diacritics.
     "knowledge/normalize.py",
 }

@@ -1,0 +1,104 @@
+"""The sender's side tasks: recovery timers, closing finished campaigns, throttled progress
+reports, the done callback and the bookkeeping of the tasks they run in."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from bot.broadcast import claims
+from bot.broadcast.outbox import CampaignReport, campaign_report, finish_campaigns
+
+log = logging.getLogger("bot.broadcast.sender")
+
+DoneCallback = Callable[[CampaignReport], Awaitable[Any]]
+ProgressCallback = Callable[[int, CampaignReport], Awaitable[Any]]
+
+
+class SideTasks:
+    """Mixed into OutboxSender: the work beside the send loop."""
+
+    async def _housekeeping(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_fire_check:
+            self._next_fire_check = now + 1.0
+            await self._fire_scheduled()
+        if now >= self._next_recovery:
+            self._next_recovery = now + self.lease.total_seconds() / 2
+            self._touched |= await self._db(
+                claims.recover_abandoned,
+                self.engine,
+                worker_id=self.worker_id,
+                now=self.clock(),
+                lease=self.lease,
+            )
+        if now >= self._next_housekeeping and self._touched:
+            self._next_housekeeping = now + self.progress_interval
+            await self._close_finished()
+            touched, self._touched = self._touched, set()
+            if self.on_progress is not None:
+                for campaign_id in sorted(touched):
+                    self._schedule_progress(campaign_id)
+
+    async def _close_finished(self) -> None:
+        for campaign_id in await self._db(finish_campaigns, self.engine, now=self.clock()):
+            self._touched.discard(campaign_id)
+            self._campaigns.pop(campaign_id, None)
+            log.info("campaign %s finished", campaign_id)
+            if self.on_campaign_done is not None:
+                self._fire(self._report_done(campaign_id))
+
+    def _schedule_progress(self, campaign_id: int) -> None:
+        """At most one progress call per campaign per interval, never two at once."""
+        now = asyncio.get_running_loop().time()
+        if campaign_id in self._progress_tasks:
+            return  # the previous one is still running (a slow message edit)
+        if now - self._progress_at.get(campaign_id, -math.inf) < self.progress_interval:
+            return
+        task = self._fire(self._report_progress(campaign_id))
+        self._progress_tasks[campaign_id] = task
+        task.add_done_callback(lambda _: self._progress_tasks.pop(campaign_id, None))
+
+    async def _report_progress(self, campaign_id: int) -> None:
+        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
+        if report is None or report.finished or self.on_progress is None:
+            return
+        self._progress_at[campaign_id] = asyncio.get_running_loop().time()
+        await self.on_progress(campaign_id, report)
+
+    async def _report_done(self, campaign_id: int) -> None:
+        running = self._progress_tasks.get(campaign_id)
+        if running is not None:
+            await asyncio.wait([running])  # the final report must be the last word
+        self._progress_at.pop(campaign_id, None)
+        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
+        if report is not None and self.on_campaign_done is not None:
+            await self.on_campaign_done(report)
+
+    def _fire(self, callback: Coroutine[Any, Any, None]) -> asyncio.Task:
+        task = asyncio.create_task(self._guarded(callback))
+        self._callbacks.add(task)
+        task.add_done_callback(self._callbacks.discard)
+        return task
+
+    async def _guarded(self, callback: Coroutine[Any, Any, None]) -> None:
+        try:
+            await callback
+        except Exception:
+            log.exception("outbox sender callback failed")
+
+    async def _drain_lanes(self) -> None:
+        if self._lanes:
+            await asyncio.gather(*self._lanes, return_exceptions=True)
+
+    async def _drain_callbacks(self) -> None:
+        if self._callbacks:
+            await asyncio.gather(*self._callbacks, return_exceptions=True)
+
+    @staticmethod
+    async def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Database work off the event loop, so replies to citizens stay fast."""
+        return await asyncio.to_thread(function, *args, **kwargs)
