@@ -189,7 +189,12 @@ def test_the_wheel_has_what_the_image_runs(tmp_path: Path) -> None:
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         assert "dcbot = bot.cli:main" in archive.read(entry_points).decode()
         metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
-    for module in ("bot/healthcheck.py", "bot/health.py", "bot/metrics.py", "bot/leadership.py"):
+    for module in (
+        "bot/healthcheck.py",
+        "bot/health.py",
+        "bot/metrics.py",
+        "bot/leadership/election.py",
+    ):
         assert module in names
     assert "bot/migrations/versions/0001_initial.py" in names
     assert {"bot/migrations/env.py", "bot/migrations/script.py.mako"} <= names
