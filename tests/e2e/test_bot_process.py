@@ -20,7 +20,7 @@ from bot.storage import citizens
 from bot_harness import write_test_faq
 from telegram_standin import BotApiStandin
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SUBSCRIBERS = range(20_000, 20_300)
 
 

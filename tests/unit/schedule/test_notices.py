@@ -17,9 +17,9 @@ from bot.schedule.notices import Problem, notice_text, parse_notice, reminder_te
 # Outcomes depend on the time of day: .ci/run also runs these under faketime.
 pytestmark = pytest.mark.clock_sensitive
 
-SHIPPED = Path(__file__).resolve().parents[1] / "schedules"
+SHIPPED = Path(__file__).resolve().parents[3] / "schedules"
 # The shipped texts quote shared facts ({{ name }}) from the FAQ's facts file.
-FACTS = load_facts(Path(__file__).resolve().parents[1] / "faq" / "_facts.yaml")
+FACTS = load_facts(Path(__file__).resolve().parents[3] / "faq" / "_facts.yaml")
 
 
 def write(folder: Path, name: str, body: str) -> Path:

@@ -25,7 +25,7 @@ from bot.knowledge.match_types import MatchStatus
 from bot.knowledge.matcher import Matcher
 from bot.knowledge.normalize import tokenize
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 FAQ = """\
 category: Thử nghiệm

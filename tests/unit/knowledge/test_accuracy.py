@@ -13,7 +13,7 @@ from bot.knowledge.evaluation import evaluate, read_cases
 from bot.knowledge.faq_files import FaqBook, load_faq_strict
 from bot.knowledge.matcher import Matcher
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data"
 
 # split: (overall, confidently wrong at most, out-of-scope rejected, helpful) floors

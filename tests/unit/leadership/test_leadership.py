@@ -22,7 +22,7 @@ from bot.leadership.advisory_locks import lock_key_parts, postgres_conninfo
 from bot.leadership.election import LeaderElection
 from bot.leadership.single_instance import AlreadyRunningError, SingleInstanceGuard
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TAKEOVER_DEADLINE = 10.0  # the figure: another replica leads within 10 s
 
 postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

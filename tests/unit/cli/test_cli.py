@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot_harness import write_test_faq
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def dcbot(*args: str, stdin: str | None = None, env: dict | None = None, cwd: Path = ROOT):
