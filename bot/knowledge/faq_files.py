@@ -82,9 +82,6 @@ class FaqBook:
     def categories(self) -> list[str]:
         return list(dict.fromkeys(e.category for e in self.entries.values()))
 
-    def in_category(self, category: str) -> list[FaqEntry]:
-        return [e for e in self.entries.values() if e.category == category]
-
 
 class FaqLoadError(Exception):
     """The FAQ directory has problems; `problems` lists every one."""
