@@ -96,29 +96,34 @@ async def test_urgent_is_not_for_promotions_and_reaches_announcement_subscribers
         assert "Người nhận: 2" in confirm["text"]
 
 
-async def test_paid_urgent_broadcast_goes_past_30_per_second(standin, tmp_path: Path) -> None:
+async def test_paid_urgent_broadcast_uses_its_wider_window(standin, tmp_path: Path) -> None:
+    """Paid urgent copies go out through the wider in-flight window, every one flagged paid.
+
+    Each answer takes 0.2 s, so the free window (2 in flight) would allow about 10 msg/s;
+    the paid one keeps up to 15 requests open. The speed itself is a benchmark, not asserted.
+    """
     write_test_faq(tmp_path / "faq")
     standin.global_rate_limit = 30
     standin.per_chat_rate_limit = 1
+    standin.latency = 0.2
     settings = make_settings(standin, tmp_path, paid_broadcast=True, paid_broadcast_rate=200)
     assert settings.paid_in_flight == 15  # the crash-loss bound at 200 msg/s
-    chats = CITIZENS[:400]
+    chats = CITIZENS[:150]
     async with running_bot(settings) as application:
         subscribe(application, chats)
         _, confirm = await preview(standin, "/broadcast #khancap Sơ tán khẩn cấp")
         press(standin, confirm, "Gửi ngay")
         await standin.wait_for(
-            lambda s: len(texts_by_chat(s, "Sơ tán khẩn cấp")) == 400, timeout=30
+            lambda s: len(texts_by_chat(s, "Sơ tán khẩn cấp")) == 150, timeout=60
         )
         calls = [
             c
             for c in standin.calls_to("sendMessage")
             if c.params.get("text") == "Sơ tán khẩn cấp" and c.params["chat_id"] != OFFICIAL
         ]
-        seconds = max(c.time for c in calls) - min(c.time for c in calls)
-    print(f"paid urgent: 400 copies in {seconds:.2f} s ({400 / seconds:.0f} msg/s)")
-    # above the free 30 msg/s; on SQLite the per-row commits, not Telegram, are the limit here
-    assert seconds < 400 / 35, f"{seconds:.1f} s: no faster than the free limit"
+    assert len(calls) == 150
+    # more than the free window of 2 was open at once, never more than the paid window
+    assert 2 < standin.max_paid_open_requests <= settings.paid_in_flight
     assert all(c.params.get("allow_paid_broadcast") for c in calls)
-    assert standin.paid_messages == 400
+    assert standin.paid_messages == 150
     assert [c for c in standin.rejected_calls() if c.error_code == 429] == []

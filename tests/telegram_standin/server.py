@@ -360,7 +360,10 @@ class BotApiStandin:
         self.unknown_chats: set[int] = set()
         self.global_rate_limit: float | None = None
         self.per_chat_rate_limit: float | None = None
-        self.latency: float = 0.0
+        self.latency: float = 0.0  # seconds before each API call is answered
+        # requests with allow_paid_broadcast open at once, now and at most (the paid window)
+        self.paid_open_requests = 0
+        self.max_paid_open_requests = 0
         # Telegram requires https on ports 443/80/88/8443; off by default so tests can use
         # plain http receivers on random ports.
         self.strict_webhook_urls = False
@@ -950,15 +953,21 @@ class BotApiStandin:
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         try:
-            if self.latency:
-                await asyncio.sleep(self.latency)
             params = await self._read_params(request)
         except ApiError as error:
             self._record(method, {}, error)
             return web.json_response(error.payload(), status=error.code)
-        status, body = await self._execute(
-            method, params, request, token=request.match_info["token"]
-        )
+        paid = bool(params.get("allow_paid_broadcast"))
+        self.paid_open_requests += paid
+        self.max_paid_open_requests = max(self.max_paid_open_requests, self.paid_open_requests)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            status, body = await self._execute(
+                method, params, request, token=request.match_info["token"]
+            )
+        finally:
+            self.paid_open_requests -= paid
         return web.json_response(body, status=status, dumps=_dumps)
 
     async def _read_params(self, request: web.Request) -> dict:
