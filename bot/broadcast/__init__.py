@@ -1,23 +1,9 @@
-"""Durable outbox and the rate-limited sender: officials' broadcasts reach each chat exactly once."""
+"""Durable outbox and the rate-limited sender: officials' broadcasts reach each chat exactly once.
 
-from bot.broadcast.outbox import (
-    CampaignError,
-    CampaignReport,
-    campaign_report,
-    cancel_campaign,
-    create_campaign,
-    recent_campaigns,
-    set_progress_message,
-)
-from bot.broadcast.sender import OutboxSender
+The rows are written and read by `bot/storage/` (campaigns, outbox, audience); this package
+holds the sender (`sender.OutboxSender`), its rules and the values that travel between them.
+"""
 
-__all__ = [
-    "CampaignError",
-    "CampaignReport",
-    "OutboxSender",
-    "campaign_report",
-    "cancel_campaign",
-    "create_campaign",
-    "recent_campaigns",
-    "set_progress_message",
-]
+from bot.broadcast.outbox import CampaignError, CampaignReport
+
+__all__ = ["CampaignError", "CampaignReport"]

@@ -8,14 +8,13 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from bot.broadcast import promotion_rules as rules
-from bot.broadcast import results
 from bot.broadcast.claims import ClaimedDelivery
 from bot.broadcast.content import Content
 from bot.db import session_scope
-from bot.models import Campaign, CampaignExtra, DeliveryStatus, Topic
+from bot.models import DeliveryStatus, Topic
+from bot.storage import outbox as store
+from bot.storage.campaigns import sending_details
 from bot.storage.citizens import topics_of
 
 log = logging.getLogger("bot.broadcast.sender")
@@ -47,24 +46,12 @@ class CampaignRules:
     async def _campaign(self, campaign_id: int) -> CampaignInfo:
         info = self._campaigns.get(campaign_id)
         if info is None:
-            info = await self._db(self._load_campaign, campaign_id)
+            info = await self._load_campaign(campaign_id)
             self._campaigns[campaign_id] = info
         return info
 
-    def _load_campaign(self, campaign_id: int) -> CampaignInfo:
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(
-                    Campaign.id,
-                    Campaign.topic,
-                    Campaign.text,
-                    Campaign.expires_at,
-                    CampaignExtra.media,
-                    CampaignExtra.urgent,
-                )
-                .outerjoin(CampaignExtra, CampaignExtra.campaign_id == Campaign.id)
-                .where(Campaign.id == campaign_id)
-            ).one()
+    async def _load_campaign(self, campaign_id: int) -> CampaignInfo:
+        row = await self._in_session(sending_details, campaign_id)
         return CampaignInfo(*row[:5], urgent=bool(row[5]))
 
     async def _campaign_allows(self, campaign: CampaignInfo) -> bool:
@@ -89,11 +76,10 @@ class CampaignRules:
             log.info(
                 "campaign %s waits for quiet hours to end (%s UTC)", campaign.id, decision.until
             )
-            await self._db(results.defer_campaign, self.engine, campaign.id, until=decision.until)
+            await self._in_session(store.defer_campaign, campaign.id, until=decision.until)
         else:
-            await self._db(
-                results.close_campaign_rows,
-                self.engine,
+            await self._in_session(
+                store.close_campaign_rows,
                 campaign.id,
                 status=DeliveryStatus.SKIPPED,
                 error=decision.reason,
@@ -105,13 +91,12 @@ class CampaignRules:
 
     def _chat_decision(self, row: ClaimedDelivery) -> rules.Decision:
         """Per-chat promotion rules, read at send time (runs in a thread)."""
+        sent = 0
         with session_scope(self.engine) as session:
             subscribed = Topic.PROMOTIONS in topics_of(session, row.chat_id)
-        sent = 0
-        if subscribed:
-            sent = results.promotions_since(
-                self.engine, row.chat_id, since=self.clock() - rules.CAP_WINDOW, exclude_id=row.id
-            )
+            if subscribed:
+                since = self.clock() - rules.CAP_WINDOW
+                sent = store.promotions_since(session, row.chat_id, since=since, exclude_id=row.id)
         return rules.chat_decision(
             subscribed=subscribed, sent_last_24h=sent, max_per_day=self.settings.promo_max_per_day
         )

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
-
 from bot.clock import to_local
-from bot.models import Delivery
 
 HEADER = ("chat_id", "status", "error", "time")
 
@@ -20,14 +18,11 @@ def csv_name(campaign_id: int) -> str:
     return f"chien-dich-{campaign_id}.csv"
 
 
-def campaign_csv(engine: Engine, campaign_id: int, zone: ZoneInfo) -> bytes:
-    """UTF-8 with a BOM (spreadsheets then show Vietnamese right); times in the bot's zone."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(Delivery.chat_id, Delivery.status, Delivery.error, Delivery.sent_at)
-            .where(Delivery.campaign_id == campaign_id)
-            .order_by(Delivery.chat_id)
-        ).all()
+def campaign_csv(
+    rows: Iterable[tuple[int, str, str | None, datetime | None]], zone: ZoneInfo
+) -> bytes:
+    """`rows` (chat, status, error, sent_at; `storage.campaigns.delivery_outcomes`) as UTF-8
+    with a BOM (spreadsheets then show Vietnamese right); times in the bot's zone."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)

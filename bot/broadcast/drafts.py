@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from bot.broadcast.audience import areas_from_json, areas_json, recipients
+from bot.broadcast.audience import areas_from_json, areas_json
 from bot.broadcast.content import Content
-from bot.broadcast.outbox import insert_deliveries
 from bot.models import Campaign, CampaignExtra, CampaignState, CampaignStatus, Topic
+from bot.storage.audience import recipients
+from bot.storage.outbox import insert_deliveries
 
 URGENT_PRIORITY = 10
 DRAFT = CampaignState.DRAFT.value

@@ -9,11 +9,11 @@ from datetime import timedelta
 from telegram.error import TelegramError
 
 from bot import metrics
-from bot.broadcast import outcomes, results
+from bot.broadcast import outcomes
 from bot.broadcast.campaign_rules import CampaignInfo
 from bot.broadcast.claims import ClaimedDelivery
-from bot.db import run_in_session
 from bot.models import DeliveryStatus
+from bot.storage import outbox as store
 from bot.storage.citizens import mark_unreachable
 
 log = logging.getLogger("bot.broadcast.sender")
@@ -33,9 +33,7 @@ class FailurePolicy:
         if isinstance(outcome, outcomes.Pause):
             log.warning("%s: pausing all sending for %.1fs", outcome.error, outcome.seconds)
             (self.paid_pacer if self._paid(campaign) else self.pacer).pause(outcome.seconds)
-            back = await self._db(
-                results.back_to_queue, self.engine, row.id, worker_id=self.worker_id
-            )
+            back = await self._in_session(store.back_to_queue, row.id, worker_id=self.worker_id)
             if back:
                 self._queue.appendleft(row)
         elif isinstance(outcome, outcomes.Unreachable):
@@ -46,9 +44,8 @@ class FailurePolicy:
             log.error("campaign %s rejected by Telegram: %s", campaign.id, outcome.error)
             await self._final(row, DeliveryStatus.FAILED, outcome.error)
             self._drop_queued(campaign.id)
-            await self._db(
-                results.close_campaign_rows,
-                self.engine,
+            await self._in_session(
+                store.close_campaign_rows,
                 campaign.id,
                 status=DeliveryStatus.FAILED,
                 error=outcome.error,
@@ -57,13 +54,13 @@ class FailurePolicy:
             await self._final(row, DeliveryStatus.FAILED, outcome.error)
 
     async def _final(self, row: ClaimedDelivery, status: DeliveryStatus, error: str) -> None:
-        await self._db(results.mark_final, self.engine, row.id, status=status, error=error)
+        await self._in_session(store.mark_final, row.id, status=status, error=error)
 
     async def _unreachable(self, row: ClaimedDelivery, reason: str) -> None:
         await self._final(row, DeliveryStatus.UNREACHABLE, reason)
         metrics.UNREACHABLE_MARKED.inc()
-        await run_in_session(self.engine, mark_unreachable, row.chat_id, reason)
-        await self._db(results.skip_other_pending, self.engine, row.chat_id, error=reason)
+        await self._in_session(mark_unreachable, row.chat_id, reason)
+        await self._in_session(store.skip_other_pending, row.chat_id, error=reason)
 
     async def _retry(self, row: ClaimedDelivery, error: str) -> None:
         """Not sent (connection refused, Telegram 5xx): back off this row and, briefly, everything."""
@@ -76,9 +73,8 @@ class FailurePolicy:
             await self._final(row, DeliveryStatus.FAILED, error)
             return
         delay = timedelta(seconds=self.retry_base_seconds * 2 ** (attempts - 1))
-        await self._db(
-            results.retry_later,
-            self.engine,
+        await self._in_session(
+            store.retry_later,
             row.id,
             not_before=self.clock() + delay,
             attempts=attempts,

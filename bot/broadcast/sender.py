@@ -22,7 +22,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot import metrics
-from bot.broadcast import claims, drafts, results
+from bot.broadcast import drafts
 from bot.broadcast import promotion_rules as rules
 from bot.broadcast.campaign_rules import CampaignInfo, CampaignRules
 from bot.broadcast.claims import ClaimedDelivery
@@ -31,8 +31,9 @@ from bot.broadcast.pacing import Pacer
 from bot.broadcast.retry import FailurePolicy
 from bot.broadcast.side_tasks import DoneCallback, ProgressCallback, SideTasks
 from bot.config import Settings
-from bot.db import is_sqlite, retry_while_unavailable
+from bot.db import in_session, is_sqlite, retry_while_unavailable
 from bot.models import DeliveryStatus, utc_now
+from bot.storage import outbox as store
 from bot.texts import officials as texts
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ OPT_OUT_CALLBACK = "sub:off:promotions"
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def mark_sent(engine: Engine, delivery_id: int, **result: object) -> None:
+    """`sent` in its own transaction (a named function: the retry's log lines show it)."""
+    in_session(engine, store.mark_sent, delivery_id, **result)
 
 
 def opt_out_keyboard() -> InlineKeyboardMarkup:
@@ -166,7 +172,7 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
             await self._drain_lanes()
             if self._stopping:
                 self._queue.clear()
-                await self._db(claims.release_claims, self.engine, worker_id=self.worker_id)
+                await self._in_session(store.release_claims, worker_id=self.worker_id)
             await self._close_finished()
             await self._drain_callbacks()
         except asyncio.CancelledError:
@@ -190,9 +196,8 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
         """One turn: dispatch a ready row, or wait; True when idle in `until_idle` mode."""
         if not self._recovered:
             await self.bot.initialize()  # a no-op for the Application's bot, already initialized
-            self._touched |= await self._db(
-                claims.recover_at_start,
-                self.engine,
+            self._touched |= await self._in_session(
+                store.recover_at_start,
                 worker_id=self.worker_id,
                 now=self.clock(),
                 lease=self.lease,
@@ -248,7 +253,7 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
         ordinary = [row.id for row in self._queue if row.priority <= 0]
         if ordinary:
             self._queue = deque(row for row in self._queue if row.priority > 0)
-            await self._db(claims.release_rows, self.engine, worker_id=self.worker_id, ids=ordinary)
+            await self._in_session(store.release_rows, worker_id=self.worker_id, ids=ordinary)
             log.info("urgent campaign queued: %s claimed rows handed back", len(ordinary))
 
     def _pick_ready(self) -> ClaimedDelivery | None:
@@ -264,9 +269,8 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
         return min(waits, default=math.inf)
 
     async def _claim(self) -> None:
-        rows = await self._db(
-            claims.claim_batch,
-            self.engine,
+        rows = await self._in_session(
+            store.claim_batch,
             worker_id=self.worker_id,
             now=self.clock(),
             lease=self.lease,
@@ -276,7 +280,7 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
 
     async def _due_in(self) -> float | None:
         now = self.clock()
-        due = await self._db(claims.next_due, self.engine, now=now, lease=self.lease)
+        due = await self._in_session(store.next_due, now=now, lease=self.lease)
         scheduled = await self._db(drafts.next_scheduled, self.engine)
         if scheduled is not None and (due is None or scheduled < due):
             due = scheduled
@@ -317,9 +321,8 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
         if campaign.is_promotion:
             decision = await self._db(self._chat_decision, row)
             if isinstance(decision, rules.Skip):
-                await self._db(
-                    results.skip_claimed,
-                    self.engine,
+                await self._in_session(
+                    store.skip_claimed,
                     row.id,
                     worker_id=self.worker_id,
                     reason=decision.reason,
@@ -331,8 +334,9 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
         paid = self._paid(campaign)
         bucket = self.paid_pacer if paid else self.pacer
         await bucket.wait_unpaused()  # no row sits in `sending` through a long 429 pause
-        started = await self._db(
-            results.start_sending, self.engine, row.id, worker_id=self.worker_id, now=self.clock()
+        # Committed before the request: a crash from here on leaves the row ambiguous, not resent.
+        started = await self._in_session(
+            store.start_sending, row.id, worker_id=self.worker_id, now=self.clock()
         )
         if not started:
             return  # cancelled, or the lease passed to another sender
@@ -354,7 +358,7 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
         metrics.MESSAGES_SENT.inc()
         # It went out: never lose that, even while the database is down.
         await retry_while_unavailable(
-            results.mark_sent, self.engine, row.id, message_ids=message_ids, now=self.clock()
+            mark_sent, self.engine, row.id, message_ids=message_ids, now=self.clock()
         )
 
     def _paid(self, campaign: CampaignInfo) -> bool:

@@ -9,8 +9,10 @@ import math
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from bot.broadcast import claims
-from bot.broadcast.outbox import CampaignReport, campaign_report, finish_campaigns
+from bot.broadcast.outbox import CampaignReport
+from bot.db import run_in_session
+from bot.storage import outbox as store
+from bot.storage.campaigns import campaign_report, finish_campaigns
 
 log = logging.getLogger("bot.broadcast.sender")
 
@@ -28,9 +30,8 @@ class SideTasks:
             await self._fire_scheduled()
         if now >= self._next_recovery:
             self._next_recovery = now + self.lease.total_seconds() / 2
-            self._touched |= await self._db(
-                claims.recover_abandoned,
-                self.engine,
+            self._touched |= await self._in_session(
+                store.recover_abandoned,
                 worker_id=self.worker_id,
                 now=self.clock(),
                 lease=self.lease,
@@ -44,7 +45,7 @@ class SideTasks:
                     self._schedule_progress(campaign_id)
 
     async def _close_finished(self) -> None:
-        for campaign_id in await self._db(finish_campaigns, self.engine, now=self.clock()):
+        for campaign_id in await self._in_session(finish_campaigns, now=self.clock()):
             self._touched.discard(campaign_id)
             self._campaigns.pop(campaign_id, None)
             log.info("campaign %s finished", campaign_id)
@@ -63,7 +64,7 @@ class SideTasks:
         task.add_done_callback(lambda _: self._progress_tasks.pop(campaign_id, None))
 
     async def _report_progress(self, campaign_id: int) -> None:
-        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
+        report = await self._in_session(campaign_report, campaign_id, now=self.clock())
         if report is None or report.finished or self.on_progress is None:
             return
         self._progress_at[campaign_id] = asyncio.get_running_loop().time()
@@ -74,7 +75,7 @@ class SideTasks:
         if running is not None:
             await asyncio.wait([running])  # the final report must be the last word
         self._progress_at.pop(campaign_id, None)
-        report = await self._db(campaign_report, self.engine, campaign_id, now=self.clock())
+        report = await self._in_session(campaign_report, campaign_id, now=self.clock())
         if report is not None and self.on_campaign_done is not None:
             await self.on_campaign_done(report)
 
@@ -98,7 +99,11 @@ class SideTasks:
         if self._callbacks:
             await asyncio.gather(*self._callbacks, return_exceptions=True)
 
+    async def _in_session(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`work(session, ...)` in its own transaction, off the event loop (replies stay fast)."""
+        return await run_in_session(self.engine, work, *args, **kwargs)
+
     @staticmethod
     async def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Database work off the event loop, so replies to citizens stay fast."""
+        """Other blocking work off the event loop (drafts, the per-chat promotion rules)."""
         return await asyncio.to_thread(function, *args, **kwargs)

@@ -16,8 +16,9 @@ def broadcast_create(
     text_file: Path = typer.Option(..., "--text-file", help=texts.HELP_TEXT_FILE),
 ) -> None:
     """Queue a broadcast in the database; the running bot sends it."""
-    from bot.broadcast import create_campaign
     from bot.broadcast.promotion_rules import labelled
+    from bot.db import in_session
+    from bot.storage.campaigns import create_campaign
     from bot.telegram_html import html_problems
     from bot.topics import parse_topic
 
@@ -36,7 +37,7 @@ def broadcast_create(
         for problem in problems:
             typer.echo(texts.FILE_ERROR.format(file=text_file, problem=problem), err=True)
         raise typer.Exit(1)
-    campaign = create_campaign(open_engine(), topic=parsed, text=text, created_by=None)
+    campaign = in_session(open_engine(), create_campaign, topic=parsed, text=text, created_by=None)
     typer.echo(texts.CAMPAIGN_QUEUED.format(id=campaign.id, total=campaign.total))
 
 
@@ -45,13 +46,14 @@ def broadcast_status(
     campaign_id: int | None = typer.Argument(None, help=texts.HELP_CAMPAIGN_ID),
 ) -> None:
     """Numbers of one campaign, or of the recent ones."""
-    from bot.broadcast import campaign_report, recent_campaigns
+    from bot.db import in_session
+    from bot.storage.campaigns import campaign_report, recent_campaigns
 
     engine = open_engine()
     if campaign_id is None:
-        reports = recent_campaigns(engine, 10)
+        reports = in_session(engine, recent_campaigns, 10)
     else:
-        report = campaign_report(engine, campaign_id)
+        report = in_session(engine, campaign_report, campaign_id)
         if report is None:
             typer.echo(texts.CAMPAIGN_NOT_FOUND.format(id=campaign_id), err=True)
             raise typer.Exit(1)
@@ -85,11 +87,12 @@ def broadcast_report(
     out: Path | None = typer.Option(None, "--out", help=texts.HELP_REPORT_OUT),
 ) -> None:
     """One campaign's numbers; with --csv, the per-chat file officials get in Telegram."""
-    from bot.broadcast import campaign_report
     from bot.broadcast.csv_report import campaign_csv, csv_name
+    from bot.db import in_session
+    from bot.storage.campaigns import campaign_report, delivery_outcomes
 
     engine = open_engine()
-    report = campaign_report(engine, campaign_id)
+    report = in_session(engine, campaign_report, campaign_id)
     if report is None:
         typer.echo(texts.CAMPAIGN_NOT_FOUND.format(id=campaign_id), err=True)
         raise typer.Exit(1)
@@ -108,7 +111,8 @@ def broadcast_report(
     if as_csv:
         path = out or Path(csv_name(campaign_id))
         try:
-            path.write_bytes(campaign_csv(engine, campaign_id, load_settings().zone))
+            rows = in_session(engine, delivery_outcomes, campaign_id)
+            path.write_bytes(campaign_csv(rows, load_settings().zone))
         except OSError as exc:
             typer.echo(texts.FILE_NOT_WRITTEN.format(path=path, error=exc), err=True)
             raise typer.Exit(1) from exc

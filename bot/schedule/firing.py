@@ -3,13 +3,10 @@
 The unique key (notice_id, fire_at) decides which process fires an instant; a second attempt,
 in this process or another one sharing the database, gets None.
 
-Trade-off: `bot.broadcast.outbox.create_campaign` opens its own transaction, so the claim and
-the campaign are two transactions. The claim is written first with outcome "firing": two
-processes can never both create the campaign (at most once). If the campaign cannot be created
-the claim is removed so a later attempt can fire. If the process dies between the two commits,
-the claim stays "firing" without a campaign; `settle_interrupted_fires` at the next start links
-the campaign if it was created, or marks the instant "lost" and logs it (that instant is then
-not sent). An outbox helper taking an open session would make this one transaction.
+The claim, the campaign with its outbox rows and the link between them are one transaction:
+if anything fails or the process dies before the commit, none of them exists and a later
+attempt can fire the instant. Claims left "firing" by versions that used two transactions
+are still settled at start by `settle_interrupted_fires` (campaign linked, or "lost").
 """
 
 from __future__ import annotations
@@ -18,15 +15,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from bot.broadcast.outbox import create_campaign
 from bot.clock import as_utc, naive_utc, utc_now
+from bot.db import session_scope
 from bot.models import Campaign, NoticeFire
 from bot.schedule.notices import Notice, notice_text, reminder_text
 from bot.schedule.timing import NOTICE, REMINDER, FireInstant, instants_between
+from bot.storage import notice_fires
+from bot.storage.campaigns import create_campaign
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +32,7 @@ CAMPAIGN_KIND = "notice"
 FIRING = "firing"  # claimed, campaign not linked yet
 QUEUED = "queued"  # campaign created and linked
 SKIPPED = "skipped"  # missed by more than the catch-up window
-LOST = "lost"  # the process died between claim and campaign; not sent
+LOST = "lost"  # an old two-transaction fire died between claim and campaign; not sent
 SKIP_LOOKBACK = timedelta(days=7)  # how far back start-up records missed instants as skipped
 MAX_SKIPPED_RECORDED = 24  # per notice and call: the latest ones (an hourly notice, a long outage)
 INTERRUPTED_AFTER = timedelta(minutes=10)  # a "firing" claim older than this was interrupted
@@ -47,27 +45,15 @@ def _instant(notice: Notice, fire_at: datetime | FireInstant, before: timedelta 
     return FireInstant(as_utc(fire_at), notice.id, kind, before)
 
 
-def _claim(engine: Engine, instant: FireInstant, outcome: str) -> int | None:
-    """Insert the NoticeFire row; None if this (notice, instant) already has one.
-
-    ON CONFLICT DO NOTHING waits for a competing transaction and then yields to it, without
-    an error in the PostgreSQL log for every instant a restart looks at again.
-    """
-    dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        dialect_insert(NoticeFire)
-        .values(
-            notice_id=instant.notice_id,
-            fire_at=naive_utc(instant.at),
-            kind=instant.kind,
-            outcome=outcome,
-            created_at=utc_now(),
-        )
-        .on_conflict_do_nothing(index_elements=["notice_id", "fire_at"])
-        .returning(NoticeFire.id)
+def _claim(session: Session, instant: FireInstant, outcome: str) -> int | None:
+    """The NoticeFire row of `instant`, in the caller's transaction; None if it has one."""
+    return notice_fires.claim_instant(
+        session,
+        notice_id=instant.notice_id,
+        fire_at=naive_utc(instant.at),
+        kind=instant.kind,
+        outcome=outcome,
     )
-    with engine.begin() as connection:
-        return connection.execute(statement).scalar()
 
 
 def fire_notice(
@@ -83,14 +69,15 @@ def fire_notice(
     for a reminder that long before the notice's own time.
     """
     instant = _instant(notice, fire_at, before)
-    claim_id = _claim(engine, instant, FIRING)
-    if claim_id is None:
-        return None
     text = reminder_text(notice, instant.before) if instant.before else notice_text(notice)
     expires_at = naive_utc(instant.at + notice.expires_after) if notice.expires_after else None
-    try:
+    # One transaction: a failure (or a crash) anywhere rolls the claim back with the campaign.
+    with session_scope(engine) as session:
+        claim_id = _claim(session, instant, FIRING)
+        if claim_id is None:
+            return None
         campaign = create_campaign(
-            engine,
+            session,
             topic=notice.topic,
             text=text,
             created_by=None,
@@ -98,17 +85,7 @@ def fire_notice(
             notice_id=notice.id,
             expires_at=expires_at,
         )
-    except Exception:
-        # Nothing was queued: give the instant back so the next attempt can fire it.
-        with engine.begin() as connection:
-            connection.execute(delete(NoticeFire).where(NoticeFire.id == claim_id))
-        raise
-    with engine.begin() as connection:
-        connection.execute(
-            update(NoticeFire)
-            .where(NoticeFire.id == claim_id)
-            .values(campaign_id=campaign.id, outcome=QUEUED)
-        )
+        notice_fires.set_outcome(session, claim_id, outcome=QUEUED, campaign_id=campaign.id)
     log.info(
         "notice %s fired for %s (%s): campaign %s, %s recipients",
         notice.id,
@@ -122,7 +99,8 @@ def fire_notice(
 
 def record_skipped(engine: Engine, instant: FireInstant) -> bool:
     """Mark an instant as skipped (too late to send); False if it already has a row."""
-    return _claim(engine, instant, SKIPPED) is not None
+    with session_scope(engine) as session:
+        return _claim(session, instant, SKIPPED) is not None
 
 
 @dataclass
@@ -177,36 +155,17 @@ def settle_due(
 def settle_interrupted_fires(engine: Engine, *, now: datetime | None = None) -> list[NoticeFire]:
     """Resolve "firing" claims left by a process that died: link their campaign or mark lost.
 
-    `now` defaults to the real time, the clock that stamped the claims' created_at.
+    Only older versions, which claimed and created the campaign in two transactions, leave
+    such claims. `now` defaults to the real time, the clock that stamped the claims' created_at.
     """
     cutoff = (naive_utc(now) if now else utc_now()) - INTERRUPTED_AFTER
-    with engine.begin() as connection:
-        stale = [
-            NoticeFire.model_validate(row)
-            for row in connection.execute(
-                select(NoticeFire.__table__).where(
-                    NoticeFire.outcome == FIRING, NoticeFire.created_at < cutoff
-                )
-            ).mappings()
-        ]
+    with session_scope(engine) as session:
+        stale = notice_fires.fires_with_outcome(session, FIRING, created_before=cutoff)
         for fire in stale:
-            linked = select(NoticeFire.campaign_id).where(NoticeFire.campaign_id.is_not(None))
-            campaign_id = connection.execute(
-                select(Campaign.id)
-                .where(
-                    Campaign.kind == CAMPAIGN_KIND,
-                    Campaign.notice_id == fire.notice_id,
-                    Campaign.created_at >= fire.created_at,
-                    Campaign.id.not_in(linked),
-                )
-                .order_by(Campaign.id)
-                .limit(1)
-            ).scalar()
+            campaign_id = notice_fires.unlinked_campaign_of(session, fire, kind=CAMPAIGN_KIND)
             outcome = QUEUED if campaign_id is not None else LOST
-            connection.execute(
-                update(NoticeFire)
-                .where(NoticeFire.id == fire.id, NoticeFire.outcome == FIRING)
-                .values(outcome=outcome, campaign_id=campaign_id)
+            notice_fires.set_outcome(
+                session, fire.id, outcome=outcome, campaign_id=campaign_id, from_outcome=FIRING
             )
             fire.outcome, fire.campaign_id = outcome, campaign_id
             if campaign_id is None:

@@ -6,10 +6,10 @@ import logging
 
 from telegram.ext import Application, ExtBot
 
-from bot.broadcast import CampaignReport, OutboxSender
+from bot.broadcast import CampaignReport
 from bot.broadcast.action_worker import ActionWorker
 from bot.broadcast.actions import ActionReport
-from bot.broadcast.sender import opt_out_keyboard
+from bot.broadcast.sender import OutboxSender, opt_out_keyboard
 from bot.rate_budget import sender_request
 from bot.schedule import NoticeScheduler
 from bot.telegram import admin, official_actions, official_reports

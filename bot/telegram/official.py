@@ -24,15 +24,14 @@ from telegram.ext import (
 )
 
 from bot.broadcast import drafts as store
-from bot.broadcast import (
-    set_progress_message,
-)
-from bot.broadcast.audience import recipients
 from bot.broadcast.content import send_content
 from bot.broadcast.when import WhenError, parse_when
 from bot.clock import to_local
+from bot.db import run_in_session
 from bot.models import Topic
 from bot.replies import Button, Reply
+from bot.storage.audience import recipients
+from bot.storage.campaigns import set_progress_message
 from bot.telegram.messaging import send_reply
 from bot.telegram.official_compose import (
     CB_DROP,
@@ -99,7 +98,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if scope is not None and not set(areas) <= set(scope):
         await say(context.bot, chat_id, t.AREA_OUT_OF_SCOPE.format(areas=escape(book.names(scope))))
         return
-    count = len(await asyncio.to_thread(recipients, services.engine, topic, areas))
+    count = len(await run_in_session(services.engine, recipients, topic, areas))
     draft = await asyncio.to_thread(
         lambda: store.create_draft(
             services.engine,
@@ -253,10 +252,11 @@ async def on_time_typed(
         chat_id,
         Reply(t.SCHEDULED.format(id=draft.id, when=when, zone=escape(services.settings.tz))),
     )
-    # The confirmation becomes the progress message once it fires (a second transaction:
-    # losing it in a crash only loses the progress display).
-    await asyncio.to_thread(
-        set_progress_message, services.engine, draft.id, chat_id, message.message_id
+    # The confirmation becomes the progress message once it fires. A second transaction: its
+    # id exists only once Telegram has the message, and we confirm only what was scheduled.
+    # Losing it in a crash only loses the progress display.
+    await run_in_session(
+        services.engine, set_progress_message, draft.id, chat_id, message.message_id
     )
     if services.sender is not None:
         services.sender.wake()

@@ -24,11 +24,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.broadcast import actions, campaign_report
+from bot.broadcast import actions
 from bot.broadcast import drafts as store
 from bot.broadcast.content import send_content
+from bot.db import run_in_session
 from bot.models import Topic
 from bot.replies import Button, Reply
+from bot.storage.campaigns import campaign_report
 from bot.telegram import official, official_compose, official_reports
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import services_of
@@ -57,7 +59,7 @@ def report_buttons(campaign_id: int) -> Reply:
 async def _send_csv(update: Update, context, campaign_id: int) -> None:
     services = services_of(context)
     chat_id = update.effective_chat.id
-    report = await asyncio.to_thread(campaign_report, services.engine, campaign_id)
+    report = await run_in_session(services.engine, campaign_report, campaign_id)
     user_id = update.effective_user.id
     if report is None or report.total == 0:
         await send_reply(context.bot, chat_id, Reply(t.NO_SUCH_CAMPAIGN.format(id=campaign_id)))
@@ -108,7 +110,7 @@ def _wake(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _campaign_for(update: Update, context, campaign_id: int):
     """The finished campaign this user may recall or edit, or None after saying why not."""
     services = services_of(context)
-    report = await asyncio.to_thread(campaign_report, services.engine, campaign_id)
+    report = await run_in_session(services.engine, campaign_report, campaign_id)
     user_id = update.effective_user.id
     problem = None
     if report is None or report.status in (store.DRAFT, store.DISCARDED, store.SCHEDULED):

@@ -15,15 +15,13 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.broadcast import (
-    CampaignReport,
-    cancel_campaign,
-    recent_campaigns,
-)
+from bot.broadcast import CampaignReport
 from bot.broadcast import drafts as store
 from bot.broadcast.csv_report import campaign_csv, csv_name
 from bot.clock import to_local
+from bot.db import run_in_session
 from bot.replies import Reply
+from bot.storage.campaigns import cancel_campaign, delivery_outcomes, recent_campaigns
 from bot.telegram.messaging import keyboard
 from bot.telegram.official_compose import officials_only, say, send_waiting_out_flood
 from bot.telegram.services import Services, services_of
@@ -75,9 +73,8 @@ async def edit_progress(
 
 async def send_csv_report(bot: Bot, services: Services, chat_id: int, campaign_id: int) -> None:
     """The per-chat outcome of a campaign as a CSV document (same bytes as the CLI's)."""
-    data = await asyncio.to_thread(
-        campaign_csv, services.engine, campaign_id, services.settings.zone
-    )
+    rows = await run_in_session(services.engine, delivery_outcomes, campaign_id)
+    data = campaign_csv(rows, services.settings.zone)
     try:
         await send_waiting_out_flood(
             lambda: bot.send_document(
@@ -107,7 +104,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if campaign_id is None:
         await say(context.bot, chat_id, t.CANCEL_USAGE)
         return
-    if await asyncio.to_thread(cancel_campaign, services.engine, campaign_id):
+    if await run_in_session(services.engine, cancel_campaign, campaign_id):
         text = t.CANCELLED.format(id=campaign_id)
         if services.sender is not None:
             services.sender.wake()
@@ -124,7 +121,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/broadcasts: recent campaigns with their numbers, scheduled ones with their time."""
     services = services_of(context)
-    reports = await asyncio.to_thread(recent_campaigns, services.engine, 10)
+    reports = await run_in_session(services.engine, recent_campaigns, 10)
     if not reports:
         await say(context.bot, update.effective_chat.id, t.NO_CAMPAIGNS)
         return

@@ -112,9 +112,9 @@ async def test_invalid_broadcasts_are_refused_before_anything_is_queued(
     standin.push_command(OFFICIAL, command, user_id=OFFICIAL)
     [message] = await standin.wait_for_messages(OFFICIAL, 1)
     assert reason in message["text"]
-    from bot.broadcast import recent_campaigns
+    from bot.storage.campaigns import recent_campaigns
 
-    assert recent_campaigns(engine_of(bot)) == []
+    assert in_session(engine_of(bot), recent_campaigns) == []
     assert standin.rejected_calls() == []
 
 

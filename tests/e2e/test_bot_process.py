@@ -12,10 +12,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.broadcast import campaign_report, create_campaign
 from bot.db import create_db_engine, in_session, upgrade_database
 from bot.models import Topic
 from bot.storage import citizens
+from bot.storage.campaigns import campaign_report, create_campaign
 
 from bot_harness import write_test_faq
 from telegram_standin import BotApiStandin
@@ -60,7 +60,9 @@ async def test_sigkill_mid_broadcast_then_restart_sends_each_chat_at_most_once(
     for chat_id in SUBSCRIBERS:
         in_session(engine, citizens.touch_user, chat_id, "An")
         in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Thông báo", created_by=None)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Thông báo", created_by=None
+    )
     standin.global_rate_limit = 30
     log = tmp_path / "bot.log"
 
@@ -74,7 +76,7 @@ async def test_sigkill_mid_broadcast_then_restart_sends_each_chat_at_most_once(
     second = await start_bot(env, log)
     try:
         await standin.wait_for(
-            lambda s: campaign_report(engine, campaign.id).pending == 0, timeout=60
+            lambda s: in_session(engine, campaign_report, campaign.id).pending == 0, timeout=60
         )
     finally:
         second.send_signal(signal.SIGTERM)
@@ -84,7 +86,7 @@ async def test_sigkill_mid_broadcast_then_restart_sends_each_chat_at_most_once(
     assert max(copies.values()) == 1, "a chat got the broadcast twice"
     missing = len(SUBSCRIBERS) - len(copies)
     assert missing <= 2, f"{missing} chats lost"
-    report = campaign_report(engine, campaign.id)
+    report = in_session(engine, campaign_report, campaign.id)
     # a message in flight at the kill may have reached Telegram: it counts as failed, never resent
     assert report.sent + report.failed == len(SUBSCRIBERS) and report.failed <= 2
     assert report.sent <= len(copies) <= report.sent + report.failed
@@ -147,7 +149,9 @@ async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
     for chat_id in SUBSCRIBERS:
         in_session(engine, citizens.touch_user, chat_id, "An")
         in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Tin nhầm", created_by=None)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Tin nhầm", created_by=None
+    )
     standin.global_rate_limit = 30
     log = tmp_path / "bot.log"
 
@@ -160,9 +164,10 @@ async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
 
     first = await start_bot(env, log)
     await standin.wait_for(
-        lambda s: campaign_report(engine, campaign.id).finished_at is not None, timeout=60
+        lambda s: in_session(engine, campaign_report, campaign.id).finished_at is not None,
+        timeout=60,
     )
-    sent = campaign_report(engine, campaign.id).sent
+    sent = in_session(engine, campaign_report, campaign.id).sent
     action_id = actions.queue_recall(engine, campaign.id, created_by=None, now=utc_now())
     await standin.wait_for(lambda s: len(deleted(s)) >= 80, timeout=30)  # the worker polls
     first.send_signal(signal.SIGKILL)

@@ -128,7 +128,8 @@ async def test_an_album_goes_out_as_an_album_with_its_caption(standin, bot):
 async def test_bad_captions_are_refused_before_anything_is_queued(standin, bot, command, reason):
     from official_steps import engine_of
 
-    from bot.broadcast import recent_campaigns
+    from bot.db import in_session
+    from bot.storage.campaigns import recent_campaigns
 
     photo = await official_posts(
         standin, lambda: standin.push_photo(OFFICIAL, caption="Ảnh", user_id=OFFICIAL)
@@ -137,7 +138,7 @@ async def test_bad_captions_are_refused_before_anything_is_queued(standin, bot, 
     standin.push_command(OFFICIAL, command, user_id=OFFICIAL, reply_to=photo["message_id"])
     [refusal] = (await standin.wait_for_messages(OFFICIAL, before + 1))[before:]
     assert reason in refusal["text"]
-    assert recent_campaigns(engine_of(bot)) == []
+    assert in_session(engine_of(bot), recent_campaigns) == []
     assert standin.rejected_calls() == []
 
 

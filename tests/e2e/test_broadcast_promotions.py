@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import insert, select
 from telegram import Bot
 
-from bot.broadcast import OutboxSender, campaign_report, create_campaign
-from bot.broadcast.sender import OPT_OUT_CALLBACK, OPT_OUT_LABEL
+from bot.broadcast.sender import OPT_OUT_CALLBACK, OPT_OUT_LABEL, OutboxSender
 from bot.config import Settings
 from bot.db import in_session
 from bot.models import Delivery, Subscription, Topic, User, utc_now
+from bot.storage.campaigns import campaign_report, create_campaign
 from bot.storage.citizens import unsubscribe
 
 from clocks import FixedClock
@@ -65,15 +65,19 @@ async def test_promotion_waits_for_the_end_of_quiet_hours(engine, standin, bot):
     seed(engine, [1, 2])
     clock = FixedClock(EVENING)
     sender = OutboxSender(engine, bot, settings(), clock=clock)
-    promo = create_campaign(engine, topic=Topic.PROMOTIONS, text="Giảm 50% phí", created_by=1)
-    news = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Thông báo", created_by=1)
+    promo = in_session(
+        engine, create_campaign, topic=Topic.PROMOTIONS, text="Giảm 50% phí", created_by=1
+    )
+    news = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Thông báo", created_by=1
+    )
     await sender.run_until_idle()
 
     # Announcements ignore quiet hours; the promotion waits until 07:00 local.
     assert [m["text"] for m in standin.messages_to(1)] == ["Thông báo"]
-    assert campaign_report(engine, news.id).status == "done"
+    assert in_session(engine, campaign_report, news.id).status == "done"
     assert {(r.status, r.not_before) for r in rows(engine, promo.id)} == {("pending", NEXT_MORNING)}
-    assert campaign_report(engine, promo.id).pending == 2
+    assert in_session(engine, campaign_report, promo.id).pending == 2
 
     clock.now = NEXT_MORNING + timedelta(seconds=1)
     await sender.run_until_idle()
@@ -81,12 +85,14 @@ async def test_promotion_waits_for_the_end_of_quiet_hours(engine, standin, bot):
     assert message["text"] == "[QC] Giảm 50% phí"
     button = message["reply_markup"]["inline_keyboard"][0][0]
     assert (button["text"], button["callback_data"]) == (OPT_OUT_LABEL, OPT_OUT_CALLBACK)
-    assert campaign_report(engine, promo.id).sent == 2
+    assert in_session(engine, campaign_report, promo.id).sent == 2
 
 
 async def test_quiet_hours_wrap_midnight_early_morning_defers_to_same_day(engine, standin, bot):
     seed(engine, [1])
-    promo = create_campaign(engine, topic=Topic.PROMOTIONS, text="[QC] Ưu đãi", created_by=1)
+    promo = in_session(
+        engine, create_campaign, topic=Topic.PROMOTIONS, text="[QC] Ưu đãi", created_by=1
+    )
     await OutboxSender(engine, bot, settings(), clock=FixedClock(EARLY)).run_until_idle()
     assert standin.sent_messages == []
     assert [r.not_before for r in rows(engine, promo.id)] == [NEXT_MORNING]
@@ -94,8 +100,9 @@ async def test_quiet_hours_wrap_midnight_early_morning_defers_to_same_day(engine
 
 async def test_promotion_expiring_before_quiet_hours_end_is_skipped(engine, standin, bot):
     seed(engine, [1, 2])
-    promo = create_campaign(
+    promo = in_session(
         engine,
+        create_campaign,
         topic=Topic.PROMOTIONS,
         text="Chỉ tối nay",
         created_by=1,
@@ -104,14 +111,15 @@ async def test_promotion_expiring_before_quiet_hours_end_is_skipped(engine, stan
     await OutboxSender(engine, bot, settings(), clock=FixedClock(EVENING)).run_until_idle()
     assert standin.sent_messages == []
     assert {(r.status, r.error) for r in rows(engine, promo.id)} == {("skipped", "expired")}
-    report = campaign_report(engine, promo.id)
+    report = in_session(engine, campaign_report, promo.id)
     assert (report.skipped, report.status) == (2, "done")
 
 
 async def test_expired_campaign_is_not_sent(engine, standin, bot):
     seed(engine, [1])
-    late = create_campaign(
+    late = in_session(
         engine,
+        create_campaign,
         topic=Topic.EVENTS,
         text="Hội thảo",
         created_by=1,
@@ -126,7 +134,7 @@ async def test_expired_campaign_is_not_sent(engine, standin, bot):
 
 async def test_opted_out_chat_is_skipped_at_send_time(engine, standin, bot):
     seed(engine, [1, 2])
-    promo = create_campaign(engine, topic=Topic.PROMOTIONS, text="Ưu đãi", created_by=1)
+    promo = in_session(engine, create_campaign, topic=Topic.PROMOTIONS, text="Ưu đãi", created_by=1)
     in_session(engine, unsubscribe, 2, Topic.PROMOTIONS)  # after the campaign was queued
     await OutboxSender(engine, bot, settings(), clock=FixedClock(NOON)).run_until_idle()
     assert [m["chat_id"] for m in standin.sent_messages] == [1]
@@ -141,7 +149,9 @@ async def test_daily_cap_counts_a_rolling_24_hours(engine, standin, bot):
     outcomes = []
     for hour in range(4):
         clock.now = NOON + timedelta(hours=hour)
-        promo = create_campaign(engine, topic=Topic.PROMOTIONS, text=f"KM {hour}", created_by=1)
+        promo = in_session(
+            engine, create_campaign, topic=Topic.PROMOTIONS, text=f"KM {hour}", created_by=1
+        )
         await sender.run_until_idle()
         outcomes.append([(r.status, r.error) for r in rows(engine, promo.id)][0])
     assert outcomes == [
@@ -152,7 +162,7 @@ async def test_daily_cap_counts_a_rolling_24_hours(engine, standin, bot):
     ]
     # 24 h after the first one, one slot is free again (announcements never count).
     clock.now = NOON + timedelta(hours=24, minutes=1)
-    again = create_campaign(engine, topic=Topic.PROMOTIONS, text="KM mới", created_by=1)
+    again = in_session(engine, create_campaign, topic=Topic.PROMOTIONS, text="KM mới", created_by=1)
     await sender.run_until_idle()
     assert [r.status for r in rows(engine, again.id)] == ["sent"]
     assert [m["text"] for m in standin.messages_to(1)] == ["[QC] KM 0", "[QC] KM 1", "[QC] KM mới"]
@@ -172,7 +182,9 @@ async def test_daily_cap_is_rolling_across_local_midnight(engine, standin, bot):
         evening + timedelta(hours=24, minutes=1),  # 20:01 on 1 January
     ):
         clock.now = at
-        promo = create_campaign(engine, topic=Topic.PROMOTIONS, text=f"KM {at:%H%M}", created_by=1)
+        promo = in_session(
+            engine, create_campaign, topic=Topic.PROMOTIONS, text=f"KM {at:%H%M}", created_by=1
+        )
         await sender.run_until_idle()
         statuses.append(rows(engine, promo.id)[0].status)
     assert statuses == ["sent", "sent", "skipped", "sent"]

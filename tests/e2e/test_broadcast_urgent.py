@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from official_steps import ADMIN, OFFICIAL, engine_of, last_text, press, preview, subscribe
 
-from bot.broadcast import recent_campaigns
+from bot.db import in_session
 from bot.models import Topic
+from bot.storage.campaigns import recent_campaigns
 
 from bot_harness import make_settings, running_bot, write_test_faq
 from clocks import LATE_EVENING_LOCAL, RunningClock
@@ -71,7 +72,7 @@ async def test_urgent_preempts_a_running_broadcast_even_in_quiet_hours(
         )
         await standin.wait_for(lambda s: "đã xong" in last_text(s), timeout=60)
         await standin.wait_for(
-            lambda s: all(r.finished for r in recent_campaigns(engine_of(application))),
+            lambda s: all(r.finished for r in in_session(engine_of(application), recent_campaigns)),
             timeout=30,
         )
     urgent_copies = texts_by_chat(standin, "Cảnh báo lũ quét")

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine, make_url
 
-from bot.broadcast import campaign_report, create_campaign
-from bot.db import create_db_engine, upgrade_database
+from bot.db import create_db_engine, in_session, upgrade_database
 from bot.leadership.election import LeaderElection
 from bot.models import Topic
+from bot.storage.campaigns import campaign_report, create_campaign
 
 from pg_cluster import POSTGRES_ADMIN_URL, PrivateCluster
 from replicas import (
@@ -75,7 +75,7 @@ def check_broadcast(standin, engine, campaign_id, subscribers, blocked, max_lost
     reachable = set(subscribers) - blocked
     lost = len(reachable - set(copies))
     assert lost <= max_lost, f"{lost} reachable subscribers never got the broadcast"
-    report = campaign_report(engine, campaign_id)
+    report = in_session(engine, campaign_report, campaign_id)
     assert report.pending == 0 and report.unreachable == len(blocked)
     assert report.sent + report.failed == len(reachable) and report.failed <= max_lost
     assert report.sent <= len(copies) <= report.sent + report.failed
@@ -97,11 +97,13 @@ async def test_three_replicas_answer_everyone_and_broadcast_without_429(
         citizens.start()
         await asyncio.sleep(2)  # citizens' traffic is under way before the broadcast
         loop = asyncio.get_running_loop()
-        campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None)
+        campaign = in_session(
+            engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None
+        )
         started = loop.time()
         try:
             await standin.wait_for(
-                lambda s: campaign_report(engine, campaign.id).pending == 0, timeout=80
+                lambda s: in_session(engine, campaign_report, campaign.id).pending == 0, timeout=80
             )
         finally:
             await citizens.stop()
@@ -131,7 +133,9 @@ async def test_kill_9_of_the_leader_mid_broadcast(
     engine = prepared(pg_url, subscribers, set())
     async with deployment(standin, tmp_path, pg_url) as deployed:
         leader = await deployed.wait_for_one_leader()
-        campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None)
+        campaign = in_session(
+            engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None
+        )
         await standin.wait_for(lambda s: len(delivered(s, subscribers)) >= 300, timeout=40)
         await deployed.kill(leader)
         loop = asyncio.get_running_loop()
@@ -147,7 +151,7 @@ async def test_kill_9_of_the_leader_mid_broadcast(
             citizens.ask()
             await asyncio.sleep(citizens.interval)
         await standin.wait_for(
-            lambda s: campaign_report(engine, campaign.id).pending == 0, timeout=60
+            lambda s: in_session(engine, campaign_report, campaign.id).pending == 0, timeout=60
         )
         await citizens.wait_all_answered()
     lost = check_broadcast(standin, engine, campaign.id, subscribers, set(), max_lost=2)
@@ -166,7 +170,9 @@ async def test_database_outage_mid_broadcast(
     engine = prepared(url, subscribers, set())
     async with deployment(standin, tmp_path, url) as deployed:
         await deployed.wait_for_one_leader()
-        campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None)
+        campaign = in_session(
+            engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None
+        )
         await standin.wait_for(lambda s: len(delivered(s, subscribers)) >= 150, timeout=40)
         engine.dispose()
         await asyncio.to_thread(private_cluster.stop, "fast")
@@ -186,7 +192,7 @@ async def test_database_outage_mid_broadcast(
         await asyncio.to_thread(private_cluster.start)
         await deployed.wait_ready(200, timeout=30)
         await standin.wait_for(
-            lambda s: campaign_report(engine, campaign.id).pending == 0, timeout=60
+            lambda s: in_session(engine, campaign_report, campaign.id).pending == 0, timeout=60
         )
     lost = check_broadcast(standin, engine, campaign.id, subscribers, set(), max_lost=2)
     assert rate_limited(standin) == []
@@ -208,7 +214,9 @@ async def test_metrics_move_during_a_broadcast(
         [replica] = deployed.replicas
         await deployed.wait_for_one_leader()
         before = await deployed.metrics(replica)
-        campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None)
+        campaign = in_session(
+            engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text=TEXT, created_by=None
+        )
 
         async def sample(predicate):
             loop = asyncio.get_running_loop()
@@ -227,7 +235,7 @@ async def test_metrics_move_during_a_broadcast(
         mid = await sample(lambda m: m.get(pending, 0) > 0 and m[sent] > before[sent])
         standin.fail_next("sendMessage", 429, retry_after=1)  # Telegram's flood control, once
         await standin.wait_for(
-            lambda s: campaign_report(engine, campaign.id).pending == 0, timeout=40
+            lambda s: in_session(engine, campaign_report, campaign.id).pending == 0, timeout=40
         )
         after = await sample(lambda m: m.get(pending, 0) == 0 and m[limited] > before[limited])
     assert after[sent] - before[sent] == len(subscribers) - len(blocked)

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.broadcast import drafts as store
-from bot.broadcast import recent_campaigns
 from bot.broadcast.content import Content, MediaItem
 from bot.db import create_db_engine, in_session
 from bot.models import Delivery, Topic
 from bot.storage import citizens
+from bot.storage.campaigns import recent_campaigns
 
 NOW = datetime(2026, 12, 2, 5, 0)
 
@@ -37,7 +37,7 @@ def test_draft_round_trip_keeps_the_content(engine) -> None:
     )
     loaded = store.load_draft(engine, draft.id)
     assert loaded.content == content and loaded.areas == ["tan-an"] and loaded.status == "draft"
-    assert recent_campaigns(engine) == []  # drafts are not campaigns yet
+    assert in_session(engine, recent_campaigns) == []  # drafts are not campaigns yet
     assert store.load_draft(engine, 10_000) is None
 
 
@@ -49,7 +49,7 @@ def test_queue_twice_queues_once_with_the_progress_message(engine) -> None:
     assert store.queue_draft(engine, draft.id, progress_chat_id=7, progress_message_id=42) == 3
     assert store.queue_draft(engine, draft.id, progress_chat_id=7, progress_message_id=43) is None
     assert delivery_count(engine, draft.id) == 3
-    [report] = recent_campaigns(engine)
+    [report] = in_session(engine, recent_campaigns)
     assert report.progress_message_id == 42 and report.total == 3
     assert not store.discard_draft(engine, draft.id, now=NOW)  # no longer a draft
 

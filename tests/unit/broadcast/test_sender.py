@@ -10,16 +10,12 @@ from sqlalchemy import insert, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.broadcast import (
-    OutboxSender,
-    campaign_report,
-    cancel_campaign,
-    create_campaign,
-)
 from bot.broadcast.claims import AMBIGUOUS
+from bot.broadcast.sender import OutboxSender
 from bot.config import Settings
-from bot.db import is_sqlite
+from bot.db import in_session, is_sqlite
 from bot.models import Delivery, DeliveryStatus, Subscription, Topic, User, utc_now
+from bot.storage.campaigns import campaign_report, cancel_campaign, create_campaign
 
 from telegram_standin import BotApiStandin
 
@@ -103,8 +99,12 @@ async def test_each_reachable_chat_gets_exactly_one_message(engine, standin, bot
     sender = OutboxSender(
         engine, bot, make_settings(broadcast_rate_per_second=300), on_campaign_done=on_done
     )
-    campaign = create_campaign(
-        engine, topic=Topic.ANNOUNCEMENTS, text="<b>Thông báo</b> lịch nghỉ lễ", created_by=7
+    campaign = in_session(
+        engine,
+        create_campaign,
+        topic=Topic.ANNOUNCEMENTS,
+        text="<b>Thông báo</b> lịch nghỉ lễ",
+        created_by=7,
     )
     await sender.run_until_idle()
 
@@ -114,7 +114,7 @@ async def test_each_reachable_chat_gets_exactly_one_message(engine, standin, bot
     assert set(counts.values()) == {1}
     assert standin.messages_to(1001)[0]["text"] == "Thông báo lịch nghỉ lễ"
 
-    report = campaign_report(engine, campaign.id)
+    report = in_session(engine, campaign_report, campaign.id)
     assert (report.total, report.sent, report.unreachable) == (300, 280, 20)
     assert (report.failed, report.skipped, report.cancelled, report.pending) == (0, 0, 0, 0)
     assert report.status == "done" and report.finished_at is not None
@@ -128,17 +128,20 @@ async def test_each_reachable_chat_gets_exactly_one_message(engine, standin, bot
 
     # The next campaign leaves the unreachable out and sends no request to them.
     standin.clear_calls()
-    second = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Lần hai", created_by=7)
+    second = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Lần hai", created_by=7
+    )
     await sender.run_until_idle()
-    assert campaign_report(engine, second.id).total == 280
+    assert in_session(engine, campaign_report, second.id).total == 280
     assert not {c.params["chat_id"] for c in send_calls(standin)} & unreachable
     assert set(message_counts(standin).values()) == {2}
 
 
 async def test_send_options_html_and_no_link_preview(engine, standin, bot):
     seed(engine, [5])
-    create_campaign(
+    in_session(
         engine,
+        create_campaign,
         topic=Topic.EVENTS,
         text="Xem <a href='https://dichvucong.gov.vn'>cổng</a>",
         created_by=None,
@@ -169,9 +172,11 @@ async def test_default_pace_never_hits_flood_limits(engine, standin, bot):
     standin.per_chat_rate_limit = 1
     chats = list(range(1, 81))
     seed(engine, chats)
-    create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Một", created_by=1)
+    in_session(engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Một", created_by=1)
     # A second campaign to a few of the same chats: the per-chat gap keeps them 1 s apart.
-    create_campaign(engine, topic=Topic.EVENTS, text="Hai", created_by=1, recipients=chats[:3])
+    in_session(
+        engine, create_campaign, topic=Topic.EVENTS, text="Hai", created_by=1, recipients=chats[:3]
+    )
     loop = asyncio.get_running_loop()
     started = loop.time()
     await OutboxSender(engine, bot, make_settings()).run_until_idle()
@@ -188,7 +193,9 @@ async def test_default_pace_never_hits_flood_limits(engine, standin, bot):
 async def test_retry_after_pauses_all_sending_then_resumes(engine, standin, bot):
     chats = list(range(1, 41))
     seed(engine, chats)
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Tin", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Tin", created_by=1
+    )
     standin.fail_next("sendMessage", 429, retry_after=1)
     await OutboxSender(engine, bot, make_settings(broadcast_rate_per_second=100)).run_until_idle()
 
@@ -200,7 +207,7 @@ async def test_retry_after_pauses_all_sending_then_resumes(engine, standin, bot)
     assert len([t for t in after if t < flood[0].time + 0.95]) <= 1
     counts = message_counts(standin)
     assert set(counts) == set(chats) and set(counts.values()) == {1}
-    report = campaign_report(engine, campaign.id)
+    report = in_session(engine, campaign_report, campaign.id)
     assert (report.sent, report.failed) == (40, 0)
     assert flood[0].params["chat_id"] in counts  # the throttled row went out afterwards
 
@@ -213,7 +220,9 @@ async def test_two_senders_on_postgres_share_the_work(engine, standin):
         pytest.skip("SQLite runs a single sender; SKIP LOCKED claims are PostgreSQL's")
     chats = list(range(1, 201))
     seed(engine, chats)
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Song song", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Song song", created_by=1
+    )
     standin.latency = 0.005
     settings = make_settings(broadcast_rate_per_second=200)
     async with (
@@ -230,7 +239,7 @@ async def test_two_senders_on_postgres_share_the_work(engine, standin):
     rows = deliveries(engine, campaign.id)
     by_worker = Counter(row.claimed_by for row in rows)
     assert by_worker["a"] > 0 and by_worker["b"] > 0
-    report = campaign_report(engine, campaign.id)
+    report = in_session(engine, campaign_report, campaign.id)
     assert (report.sent, report.status) == (200, "done")
 
 
@@ -241,7 +250,9 @@ async def test_two_senders_on_postgres_share_the_work(engine, standin):
 async def test_rows_in_flight_at_a_crash_are_failed_not_resent(engine, standin, bot, restart_as):
     chats = list(range(1, 41))
     seed(engine, chats)
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Sập nguồn", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Sập nguồn", created_by=1
+    )
     standin.latency = 0.3  # requests spend nearly all their time in flight
     settings = make_settings(broadcast_rate_per_second=100)
     dead = OutboxSender(engine, bot, settings, worker_id="dead", lease_seconds=1)
@@ -272,13 +283,15 @@ async def test_rows_in_flight_at_a_crash_are_failed_not_resent(engine, standin, 
     counts = message_counts(standin)
     assert max(counts.values()) == 1  # never sent twice
     assert {chat for chat in chats if counts[chat] == 1} >= set(chats) - ambiguous
-    report = campaign_report(engine, campaign.id)
+    report = in_session(engine, campaign_report, campaign.id)
     assert report.sent == 40 - len(ambiguous) and report.status == "done"
 
 
 async def test_timed_out_request_is_failed_not_resent(engine, standin):
     seed(engine, [1, 2])
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Chậm", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Chậm", created_by=1
+    )
     request = HTTPXRequest(read_timeout=0.2)
     async with Bot(standin.token, base_url=standin.base_url, request=request) as slow_bot:
         standin.latency = 0.6
@@ -295,7 +308,9 @@ async def test_timed_out_request_is_failed_not_resent(engine, standin):
 
 async def test_refused_connection_is_retried_with_backoff(engine, bot, standin):
     seed(engine, [1, 2, 3])
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Mạng", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Mạng", created_by=1
+    )
     port = standin.port
     await standin.stop()  # connection refused from now on
     sender = OutboxSender(engine, bot, make_settings(), retry_base_seconds=0.2)
@@ -314,12 +329,14 @@ async def test_refused_connection_is_retried_with_backoff(engine, bot, standin):
         assert counts == {1: 1, 2: 1, 3: 1}
     finally:
         await revived.stop()
-    assert campaign_report(engine, campaign.id).sent == 3
+    assert in_session(engine, campaign_report, campaign.id).sent == 3
 
 
 async def test_network_errors_give_up_after_five_attempts(engine, bot, standin):
     seed(engine, [1])
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Mạng", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Mạng", created_by=1
+    )
     standin.fail_next("sendMessage", 502, count=10)
     await OutboxSender(engine, bot, make_settings(), retry_base_seconds=0.01).run_until_idle()
     (row,) = deliveries(engine, campaign.id)
@@ -331,10 +348,15 @@ async def test_network_errors_give_up_after_five_attempts(engine, bot, standin):
 async def test_bad_requests(engine, standin, bot):
     seed(engine, [1, 2, 3])
     standin.fail_next("sendMessage", 400, "Bad Request: something odd")
-    first = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Tin", created_by=1)
+    first = in_session(engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Tin", created_by=1)
     # Telegram rejects this text for everyone: after the first answer the whole campaign fails.
-    broken = create_campaign(
-        engine, topic=Topic.EVENTS, text="<b>mở mà không đóng", created_by=1, recipients=[1, 2, 3]
+    broken = in_session(
+        engine,
+        create_campaign,
+        topic=Topic.EVENTS,
+        text="<b>mở mà không đóng",
+        created_by=1,
+        recipients=[1, 2, 3],
     )
     await OutboxSender(engine, bot, make_settings(per_chat_interval_seconds=0)).run_until_idle()
 
@@ -360,24 +382,26 @@ async def test_cancel_stops_the_rest(engine, standin, bot):
     async def on_done(report):
         done.append(report)
 
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Hủy", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Hủy", created_by=1
+    )
     sender = OutboxSender(
         engine, bot, make_settings(broadcast_rate_per_second=20), on_campaign_done=on_done
     )
     await sender.start()
     await standin.wait_for(lambda s: len(s.sent_messages) >= 10, timeout=10)
-    assert cancel_campaign(engine, campaign.id) is True
+    assert in_session(engine, cancel_campaign, campaign.id) is True
     sent_at_cancel = len(standin.sent_messages)
     await standin.wait_for(lambda s: done, timeout=10)
     await sender.stop()
 
     assert len(standin.sent_messages) <= sent_at_cancel + 2  # only what was in flight
-    report = campaign_report(engine, campaign.id)
+    report = in_session(engine, campaign_report, campaign.id)
     assert report.status == "cancelled" and report.pending == 0
     assert report.sent + report.cancelled == 60 and report.cancelled >= 60 - sent_at_cancel - 2
     assert done[0].status == "cancelled" and done[0].campaign_id == campaign.id
-    assert cancel_campaign(engine, campaign.id) is False
-    assert cancel_campaign(engine, 999_999) is False
+    assert in_session(engine, cancel_campaign, campaign.id) is False
+    assert in_session(engine, cancel_campaign, 999_999) is False
 
 
 async def test_progress_callback_is_rate_limited_and_done_comes_last(engine, standin, bot):
@@ -393,7 +417,9 @@ async def test_progress_callback_is_rate_limited_and_done_comes_last(engine, sta
     async def on_done(report):
         events.append(("done", loop.time(), report.campaign_id, report.sent))
 
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Tiến độ", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Tiến độ", created_by=1
+    )
     sender = OutboxSender(
         engine,
         bot,
@@ -419,7 +445,7 @@ async def test_background_sender_wakes_for_new_campaigns(engine, standin, bot):
     sender = OutboxSender(engine, bot, make_settings(), idle_poll_seconds=30)
     await sender.start()
     await asyncio.sleep(0.2)  # idle now, polling only every 30 s
-    create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Mới", created_by=1)
+    in_session(engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Mới", created_by=1)
     sender.wake()
     await standin.wait_for(lambda s: len(s.sent_messages) == 2, timeout=3)
     await sender.stop()
@@ -429,7 +455,9 @@ async def test_background_sender_wakes_for_new_campaigns(engine, standin, bot):
 async def test_graceful_stop_finishes_in_flight_and_frees_claims(engine, standin, bot):
     chats = list(range(1, 31))
     seed(engine, chats)
-    campaign = create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Dừng", created_by=1)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Dừng", created_by=1
+    )
     standin.latency = 0.05
     settings = make_settings(broadcast_rate_per_second=50)
     first = OutboxSender(engine, bot, settings, worker_id="first")
@@ -446,5 +474,5 @@ async def test_graceful_stop_finishes_in_flight_and_frees_claims(engine, standin
     await second.run_until_idle()
     counts = message_counts(standin)
     assert set(counts) == set(chats) and set(counts.values()) == {1}
-    report = campaign_report(engine, campaign.id)
+    report = in_session(engine, campaign_report, campaign.id)
     assert (report.sent, report.failed, report.status) == (30, 0, "done")

@@ -120,6 +120,34 @@ def test_failed_campaign_gives_the_instant_back(engine, monkeypatch):
     assert fire_notice(engine, notice, NOW) is not None
 
 
+def test_claim_and_campaign_are_one_transaction(engine, monkeypatch):
+    """A failure after the campaign and its rows were written leaves neither claim nor campaign,
+    and until the commit nobody else sees the claim."""
+    for chat_id in (101, 102):
+        in_session(engine, subscribe, chat_id, Topic.EVENTS)
+    notice = event()
+    real_create = firing.create_campaign
+    seen_by_others: list[int] = []
+
+    def create_then_crash(session, **fields):
+        campaign = real_create(session, **fields)
+        session.flush()
+        seen_by_others.append(len(rows(engine, NoticeFire)) + len(rows(engine, Campaign)))
+        raise RuntimeError(f"crash after campaign {campaign.id}")
+
+    monkeypatch.setattr(firing, "create_campaign", create_then_crash)
+    with pytest.raises(RuntimeError, match="crash after campaign"):
+        fire_notice(engine, notice, NOW)
+    assert seen_by_others == [0]  # the claim was never committed on its own
+    assert rows(engine, NoticeFire) == [] and rows(engine, Campaign) == []
+    assert rows(engine, Delivery) == []
+    monkeypatch.undo()
+    campaign = fire_notice(engine, notice, NOW)
+    assert campaign is not None and campaign.total == 2
+    (fire,) = rows(engine, NoticeFire)
+    assert (fire.outcome, fire.campaign_id) == ("queued", campaign.id)
+
+
 def start_up(engine, notice, now):
     """What the scheduler does at start: settle the last week, send what is recent enough."""
     return firing.settle_due(
