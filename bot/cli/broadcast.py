@@ -16,10 +16,10 @@ def broadcast_create(
     text_file: Path = typer.Option(..., "--text-file", help=texts.HELP_TEXT_FILE),
 ) -> None:
     """Queue a broadcast in the database; the running bot sends it."""
-    from bot.broadcast.promotion_rules import labelled
+    from bot.broadcast.content import Content
+    from bot.broadcast.prepare import Refusal, prepare_broadcast
     from bot.db import in_session
     from bot.storage.campaigns import create_campaign
-    from bot.telegram_html import html_problems
     from bot.topics import parse_topic
 
     parsed = parse_topic(topic)
@@ -31,13 +31,17 @@ def broadcast_create(
     except (OSError, UnicodeDecodeError) as exc:
         typer.echo(texts.FILE_UNREADABLE.format(file=text_file, error=exc), err=True)
         raise typer.Exit(2) from exc
-    text = labelled(parsed, text)
-    problems = html_problems(text)
-    if problems:
+    prepared = prepare_broadcast(parsed, Content(text=text))
+    if not prepared.ok:
+        problems = prepared.problems or [
+            texts.BROADCAST_EMPTY if prepared.refusal is Refusal.EMPTY else prepared.refusal
+        ]
         for problem in problems:
             typer.echo(texts.FILE_ERROR.format(file=text_file, problem=problem), err=True)
         raise typer.Exit(1)
-    campaign = in_session(open_engine(), create_campaign, topic=parsed, text=text, created_by=None)
+    campaign = in_session(
+        open_engine(), create_campaign, topic=parsed, text=prepared.final.text, created_by=None
+    )
     typer.echo(texts.CAMPAIGN_QUEUED.format(id=campaign.id, total=campaign.total))
 
 

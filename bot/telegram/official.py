@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot.broadcast import drafts as store
 from bot.broadcast.content import send_content
+from bot.broadcast.prepare import prepare_broadcast
 from bot.broadcast.when import WhenError, parse_when
 from bot.clock import to_local
 from bot.db import run_in_session
@@ -38,13 +39,13 @@ from bot.telegram.official_compose import (
     CB_LATER,
     CB_SEND,
     callback,
-    citizen_content,
     citizen_markup,
     content_of,
     officials_only,
     on_media,
     parse_command,
     prompt_pattern,
+    refusal_text,
     say,
     scope_of,
     send_waiting_out_flood,
@@ -76,23 +77,12 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if isinstance(content, str):
         await say(context.bot, chat_id, content)
         return
-    if content.is_text and not content.text.strip():
-        await say(context.bot, chat_id, t.USAGE)
-        return
     topic = parsed.topic
-    if parsed.urgent and topic is Topic.PROMOTIONS:
-        await say(context.bot, chat_id, t.URGENT_NO_PROMOTION)
+    prepared = prepare_broadcast(topic, content, urgent=parsed.urgent)
+    if not prepared.ok:
+        await say(context.bot, chat_id, refusal_text(prepared))
         return
-    if content.is_album and topic is Topic.PROMOTIONS:
-        await say(context.bot, chat_id, t.ALBUM_NO_PROMOTION)
-        return
-    final = citizen_content(topic, content)
-    problems = final.problems()
-    if problems:
-        template = t.PROBLEMS if final.is_text else t.CAPTION_PROBLEMS
-        reasons = "\n".join(f"• {escape(p)}" for p in problems[:10])
-        await say(context.bot, chat_id, template.format(reasons=reasons))
-        return
+    final = prepared.final
     _, scope = await scope_of(services, update)
     areas = list(parsed.area_tags) or scope
     if scope is not None and not set(areas) <= set(scope):

@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.broadcast import actions
 from bot.broadcast import drafts as store
 from bot.broadcast.content import send_content
+from bot.broadcast.prepare import prepare_broadcast
 from bot.db import run_in_session
 from bot.models import Topic
 from bot.replies import Button, Reply
@@ -227,13 +228,11 @@ async def _preview_edit(update: Update, context, campaign_id: int, new_text: str
     if content is None:
         await send_reply(context.bot, chat_id, Reply(t.NO_SUCH_CAMPAIGN.format(id=campaign_id)))
         return
-    final = official_compose.citizen_content(topic, content)
-    problems = final.problems()
-    if problems:
-        template = t.PROBLEMS if final.is_text else t.CAPTION_PROBLEMS
-        reasons = "\n".join(f"• {escape(p)}" for p in problems[:10])
-        await send_reply(context.bot, chat_id, Reply(template.format(reasons=reasons)))
+    prepared = prepare_broadcast(topic, content)
+    if not prepared.ok:
+        await send_reply(context.bot, chat_id, Reply(official_compose.refusal_text(prepared)))
         return
+    final = prepared.final
     action_id = await asyncio.to_thread(
         lambda: actions.create_edit(
             services.engine,

@@ -27,12 +27,13 @@ from bot.broadcast import (
 )
 from bot.broadcast.content import Content, MediaItem, media_of
 from bot.broadcast.outcomes import retry_after_seconds
-from bot.broadcast.promotion_rules import with_ad_prefix
+from bot.broadcast.prepare import PreparedBroadcast, Refusal
 from bot.broadcast.sender import opt_out_keyboard
 from bot.models import Topic
 from bot.replies import Reply
 from bot.telegram.messaging import MAX_REPLY_WAIT_SECONDS, send_reply
 from bot.telegram.services import Services, services_of
+from bot.telegram_html import escape
 from bot.texts import admins as admin_texts
 from bot.texts import officials as t
 from bot.topics import parse_topic
@@ -146,11 +147,16 @@ def citizen_markup(topic: Topic, content: Content) -> InlineKeyboardMarkup | Non
     return None
 
 
-def citizen_content(topic: Topic, content: Content) -> Content:
-    """The promotion label is part of what citizens get (and of the preview)."""
-    if topic is Topic.PROMOTIONS:
-        return content.with_text(with_ad_prefix(content.text))
-    return content
+def refusal_text(prepared: PreparedBroadcast) -> str:
+    """Why /broadcast will not send this, in the official's words."""
+    if prepared.refusal is Refusal.EMPTY:
+        return t.USAGE
+    if prepared.refusal is Refusal.URGENT_PROMOTION:
+        return t.URGENT_NO_PROMOTION
+    if prepared.refusal is Refusal.ALBUM_PROMOTION:
+        return t.ALBUM_NO_PROMOTION
+    template = t.PROBLEMS if prepared.final.is_text else t.CAPTION_PROBLEMS
+    return template.format(reasons="\n".join(f"• {escape(p)}" for p in prepared.problems[:10]))
 
 
 # -- albums --------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ UNANSWERED_COLUMNS = ("#", "Số lần", "Gần nhất (UTC)", "Câu hỏi (và 
 TOPIC_INVALID = "Chủ đề không hợp lệ: {topic!r} (thongbao | sukien | khuyenmai)"
 FILE_UNREADABLE = "Không đọc được {file}: {error}"
 FILE_ERROR = "LỖI {file}: {problem}"
+BROADCAST_EMPTY = "tệp không có nội dung để gửi"
 CAMPAIGN_QUEUED = "Đã xếp hàng chiến dịch #{id}: {total} người nhận."
 CAMPAIGN_NOT_FOUND = "Không có chiến dịch #{id}."
 NO_CAMPAIGNS = "Chưa có chiến dịch nào."
