@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -112,4 +112,28 @@ def test_discarded_draft_is_never_queued(engine) -> None:
     )
     assert in_session(engine, store.discard_draft, draft.id, now=NOW)
     assert in_session(engine, store.queue_draft, draft.id) is None
+    assert delivery_count(engine, draft.id) == 0
+
+
+def test_a_scheduled_draft_is_due_at_its_time_until_cancelled(engine) -> None:
+    seed(engine, [1])
+    draft = in_session(
+        engine,
+        store.create_draft,
+        topic=Topic.ANNOUNCEMENTS,
+        content=Content("Hẹn"),
+        created_by=7,
+        now=NOW,
+    )
+    at = NOW + timedelta(minutes=5)
+    assert not in_session(engine, store.cancel_scheduled, draft.id, now=NOW)  # not scheduled yet
+    assert in_session(engine, store.schedule_draft, draft.id, at=at)
+    assert not in_session(engine, store.schedule_draft, draft.id, at=at)  # no longer a draft
+    assert in_session(engine, store.load_draft, draft.id).scheduled_at == at
+    assert in_session(engine, store.next_scheduled) == at
+    assert in_session(engine, store.due_scheduled, now=NOW) == []
+    assert in_session(engine, store.due_scheduled, now=at) == [draft.id]
+    assert in_session(engine, store.cancel_scheduled, draft.id, now=NOW)
+    assert in_session(engine, store.next_scheduled) is None
+    assert in_session(engine, store.queue_draft, draft.id, from_status="scheduled") is None
     assert delivery_count(engine, draft.id) == 0
