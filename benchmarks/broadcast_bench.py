@@ -27,10 +27,15 @@ from telegram import Bot
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from bot.broadcast import OutboxSender, campaign_report, create_campaign  # noqa: E402
+from bot.broadcast.sender import OutboxSender  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db import create_db_engine, upgrade_database  # noqa: E402
+from bot.db import (  # noqa: E402
+    create_db_engine,
+    in_session,  # noqa: E402
+    upgrade_database,
+)
 from bot.models import Subscription, Topic, User, utc_now  # noqa: E402
+from bot.storage.campaigns import campaign_report, create_campaign  # noqa: E402
 
 from telegram_standin import BotApiStandin  # noqa: E402
 
@@ -60,8 +65,12 @@ async def run_once(database_url: str, subscribers: int) -> dict:
         upgrade_database(engine)
         chats = seed(engine, subscribers)
         started = time.perf_counter()
-        campaign = create_campaign(
-            engine, topic=Topic.ANNOUNCEMENTS, text="<b>Thông báo</b> thử tải", created_by=1
+        campaign = in_session(
+            engine,
+            create_campaign,
+            topic=Topic.ANNOUNCEMENTS,
+            text="<b>Thông báo</b> thử tải",
+            created_by=1,
         )
         queue_seconds = time.perf_counter() - started
 
@@ -74,7 +83,7 @@ async def run_once(database_url: str, subscribers: int) -> dict:
             calls = standin.calls_to("sendMessage")
             counts = Counter(m["chat_id"] for m in standin.sent_messages)
 
-        report = campaign_report(engine, campaign.id)
+        report = in_session(engine, campaign_report, campaign.id)
         ok_times = sorted(c.time for c in calls if c.ok)
         span = ok_times[-1] - ok_times[0] if len(ok_times) > 1 else 0.0
         return {

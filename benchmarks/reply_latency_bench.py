@@ -16,10 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from bot.broadcast import create_campaign  # noqa: E402
 from bot.db import in_session  # noqa: E402
 from bot.models import Topic  # noqa: E402
 from bot.storage import citizens  # noqa: E402
+from bot.storage.campaigns import create_campaign  # noqa: E402
 
 from bot_harness import make_settings, running_bot  # noqa: E402
 from telegram_standin import BotApiStandin  # noqa: E402
@@ -71,7 +71,13 @@ async def main(count: int) -> None:
             for chat_id in range(200_000, 201_000):
                 in_session(engine, citizens.touch_user, chat_id, "An")
                 in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
-            create_campaign(engine, topic=Topic.ANNOUNCEMENTS, text="Thông báo", created_by=None)
+            in_session(
+                engine,
+                create_campaign,
+                topic=Topic.ANNOUNCEMENTS,
+                text="Thông báo",
+                created_by=None,
+            )
             application.bot_data["services"].sender.wake()
             await standin.wait_for(
                 lambda s: sum(1 for m in s.sent_messages if m["chat_id"] >= 200_000) > 50,

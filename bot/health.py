@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from sqlalchemy import text
 
 from bot import metrics
+from bot.db import in_session
+from bot.storage.health import ping
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -127,14 +128,10 @@ def database_check(engine: Engine, timeout: float = 2.0) -> Check:
     """
     in_flight: asyncio.Future[None] | None = None
 
-    def probe() -> None:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-
     async def check() -> str | None:
         nonlocal in_flight
         if in_flight is None or in_flight.done():
-            in_flight = asyncio.ensure_future(asyncio.to_thread(probe))
+            in_flight = asyncio.ensure_future(asyncio.to_thread(in_session, engine, ping))
             # A probe that fails after its caller timed out must not warn "never retrieved".
             in_flight.add_done_callback(lambda f: f.cancelled() or f.exception())
         try:

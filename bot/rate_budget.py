@@ -9,7 +9,7 @@ citizens. So:
   methods; not answerCallbackQuery, sendChatAction, getMe, ...). The outbox sender uses a Bot
   of its own (`sender_request()`), so its messages are not counted here.
 - A JobQueue job on every replica upserts that recent rate into `replicaload` once a second
-  and reads back the sum of the fresh rows (`publish_and_read`).
+  and reads back the sum of the fresh rows (`publish_and_read` in bot/storage/replica_load.py).
 - The leader's pacer asks `RateBudget.current()` once a second: it paces at
   min(BROADCAST_RATE_PER_SECOND, TELEGRAM_GLOBAL_LIMIT - RATE_BUDGET_MARGIN - sum of the
   replicas' rates), never below BROADCAST_RATE_FLOOR.
@@ -26,21 +26,16 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.engine import Engine
 from telegram.request import HTTPXRequest
 
 from bot import metrics
-from bot.models import ReplicaLoad
 
 log = logging.getLogger(__name__)
 
 # Methods that put a message into a chat (and count against Telegram's flood limits).
 _COUNTED_PREFIXES = ("send", "copy", "forward", "edit")
 _NOT_COUNTED = frozenset({"sendchataction"})
-STALE_ROWS_AFTER = timedelta(minutes=10)  # rows of replicas gone this long are deleted
 
 
 def counted_method(url: str) -> bool:
@@ -95,38 +90,6 @@ class CountingRequest(HTTPXRequest):
 def sender_request() -> CountingRequest:
     """The outbox sender's own HTTP client: its messages are paced, not metered; 429s counted."""
     return CountingRequest(meter=None, connection_pool_size=8)
-
-
-def publish_and_read(
-    engine: Engine, *, replica_id: str, rate: float, now: datetime, fresh_seconds: float
-) -> float:
-    """Upsert this replica's rate, return the sum of every fresh replica's rate (ours too)."""
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = ReplicaLoad.__table__
-    statement = insert(table).values(replica_id=replica_id, rate=rate, updated_at=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.replica_id], set_={"rate": rate, "updated_at": now}
-    )
-    with engine.begin() as connection:
-        connection.execute(statement)
-        connection.execute(delete(table).where(table.c.updated_at < now - STALE_ROWS_AFTER))
-        total = connection.execute(
-            select(func.coalesce(func.sum(table.c.rate), 0.0)).where(
-                table.c.updated_at >= now - timedelta(seconds=fresh_seconds)
-            )
-        ).scalar_one()
-    return float(total)
-
-
-def forget_replica(engine: Engine, replica_id: str) -> None:
-    """A replica stopping cleanly takes its row away at once."""
-    with engine.begin() as connection:
-        connection.execute(
-            delete(ReplicaLoad.__table__).where(ReplicaLoad.__table__.c.replica_id == replica_id)
-        )
 
 
 class RateBudget:

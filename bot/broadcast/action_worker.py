@@ -16,19 +16,19 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.broadcast import action_items, actions
+from bot.broadcast import actions
 from bot.broadcast import promotion_rules as rules
 from bot.broadcast.actions import ClaimedItem
 from bot.broadcast.content import Content, edit_content
 from bot.broadcast.outcomes import retry_after_seconds
 from bot.broadcast.pacing import Pacer
-from bot.db import is_sqlite
-from bot.models import ActionKind, Campaign, CampaignAction, CampaignExtra, ItemStatus, Topic
+from bot.db import in_session, is_sqlite, run_in_session
+from bot.models import ActionKind, ItemStatus, Topic
+from bot.storage import actions as rows
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class ActionWorker:
 
     async def run_until_idle(self, max_wait: float = 30.0) -> None:
         """For tests: work until nothing is due within `max_wait` seconds."""
-        await self._db(self._recover)
+        await asyncio.to_thread(self._recover)
         while True:
             if not await self._turn():
                 await self._drain()
@@ -112,7 +112,7 @@ class ActionWorker:
     # -- loop -------------------------------------------------------------------------------
     async def _serve(self) -> None:
         try:
-            await self._db(self._recover)
+            await asyncio.to_thread(self._recover)
             while not self._stopping:
                 try:
                     if await self._turn():
@@ -125,7 +125,7 @@ class ActionWorker:
                     log.exception("action worker %s: step failed, retrying", self.worker_id)
                     await self._nap(self.idle_poll_seconds)
             await self._drain()
-            await self._db(action_items.release_items, self.engine, worker_id=self.worker_id)
+            await run_in_session(self.engine, rows.release_items, worker_id=self.worker_id)
             await self._close_finished()
             await asyncio.gather(*self._callbacks, return_exceptions=True)
         except asyncio.CancelledError:
@@ -134,8 +134,9 @@ class ActionWorker:
             raise
 
     def _recover(self) -> None:
-        count = action_items.recover_items(
+        count = in_session(
             self.engine,
+            rows.recover_items,
             worker_id=self.worker_id,
             now=self.clock(),
             lease=self.lease,
@@ -146,9 +147,9 @@ class ActionWorker:
 
     async def _turn(self) -> bool:
         """Claim a batch and start it; False if nothing was due."""
-        items = await self._db(
-            action_items.claim_items,
+        items = await run_in_session(
             self.engine,
+            rows.claim_items,
             worker_id=self.worker_id,
             now=self.clock(),
             lease=self.lease,
@@ -173,7 +174,7 @@ class ActionWorker:
 
     async def _due_in(self) -> float | None:
         now = self.clock()
-        due = await self._db(action_items.next_item_due, self.engine, now=now, lease=self.lease)
+        due = await run_in_session(self.engine, rows.next_item_due, now=now, lease=self.lease)
         return None if due is None else max(0.0, (due - now).total_seconds())
 
     async def _nap(self, seconds: float) -> None:
@@ -184,7 +185,7 @@ class ActionWorker:
         self._changed.clear()
 
     async def _close_finished(self) -> None:
-        for action_id in await self._db(action_items.finish_actions, self.engine, now=self.clock()):
+        for action_id in await run_in_session(self.engine, rows.finish_actions, now=self.clock()):
             self._actions.pop(action_id, None)
             log.info("recall/edit %s finished", action_id)
             if self.on_done is not None:
@@ -194,7 +195,7 @@ class ActionWorker:
 
     async def _report(self, action_id: int) -> None:
         try:
-            report = await self._db(actions.action_report, self.engine, action_id)
+            report = await run_in_session(self.engine, rows.action_report, action_id)
             if report is not None and self.on_done is not None:
                 await self.on_done(report)
         except Exception:
@@ -204,24 +205,14 @@ class ActionWorker:
     async def _action(self, action_id: int) -> tuple[str, str, Content]:
         cached = self._actions.get(action_id)
         if cached is None:
-            cached = await self._db(self._load_action, action_id)
-            self._actions[action_id] = cached
+            kind, text, topic, media = await run_in_session(
+                self.engine, rows.action_content, action_id
+            )
+            content = Content.from_storage(text or "", media)
+            if topic == Topic.PROMOTIONS.value:
+                content = content.with_text(rules.with_ad_prefix(content.text))
+            cached = self._actions[action_id] = (kind, topic, content)
         return cached
-
-    def _load_action(self, action_id: int) -> tuple[str, str, Content]:
-        with self.engine.connect() as connection:
-            kind, text, topic, media = connection.execute(
-                select(
-                    CampaignAction.kind, CampaignAction.text, Campaign.topic, CampaignExtra.media
-                )
-                .join(Campaign, Campaign.id == CampaignAction.campaign_id)
-                .outerjoin(CampaignExtra, CampaignExtra.campaign_id == Campaign.id)
-                .where(CampaignAction.id == action_id)
-            ).one()
-        content = Content.from_storage(text or "", media)
-        if topic == Topic.PROMOTIONS.value:
-            content = content.with_text(rules.with_ad_prefix(content.text))
-        return kind, topic, content
 
     async def _process(self, item: ClaimedItem) -> None:
         try:
@@ -241,8 +232,8 @@ class ActionWorker:
             await self._finish(item, ItemStatus.TOO_OLD, "older than 48 hours")
             return
         await self.pacer.wait_unpaused()
-        started = await self._db(
-            action_items.start_item, self.engine, item.id, worker_id=self.worker_id, now=now
+        started = await run_in_session(
+            self.engine, rows.start_item, item.id, worker_id=self.worker_id, now=now
         )
         if not started:
             return
@@ -264,9 +255,7 @@ class ActionWorker:
                     result = ItemStatus.DONE
             except RetryAfter as flood:
                 self.pacer.pause(retry_after_seconds(flood))
-                await self._db(
-                    action_items.item_back, self.engine, item.id, worker_id=self.worker_id
-                )
+                await run_in_session(self.engine, rows.item_back, item.id, worker_id=self.worker_id)
                 return
             except BadRequest as bad:
                 result, error = self._bad_request(bad), bad.message
@@ -309,9 +298,9 @@ class ActionWorker:
         return ItemStatus.FAILED
 
     async def _finish(self, item: ClaimedItem, status: ItemStatus, error: str | None) -> None:
-        await self._db(
-            action_items.finish_item,
+        await run_in_session(
             self.engine,
+            rows.finish_item,
             item.id,
             status=status,
             now=self.clock(),
@@ -324,15 +313,11 @@ class ActionWorker:
         if attempts >= MAX_ATTEMPTS:
             await self._finish(item, ItemStatus.FAILED, f"gave up after {attempts}: {error}")
             return
-        await self._db(
-            action_items.retry_item,
+        await run_in_session(
             self.engine,
+            rows.retry_item,
             item.id,
             not_before=self.clock() + timedelta(seconds=self.retry_base_seconds * 2**attempts),
             attempts=attempts,
             error=actions.AMBIGUOUS,
         )
-
-    @staticmethod
-    async def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(function, *args, **kwargs)

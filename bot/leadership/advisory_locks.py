@@ -1,7 +1,7 @@
 """PostgreSQL advisory-lock plumbing shared by the leader election and the polling guard.
 
-Session and client keepalives, the queries that check and describe a lock's holder, and the
-key and connection-string conversions.
+Client keepalives, the connection string, the application name a holder shows and how a holder
+is described; the lock queries themselves are in bot/storage/locks.py.
 """
 
 from __future__ import annotations
@@ -12,15 +12,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-# Server-side keepalives for our own session: PostgreSQL notices a vanished client (power loss,
-# network partition: no FIN, no RST) within about 3 + 1 * 3 s and drops the lock with it.
-SESSION_SETUP = (
-    "SET tcp_keepalives_idle = 3",
-    "SET tcp_keepalives_interval = 1",
-    "SET tcp_keepalives_count = 3",
-    "SET tcp_user_timeout = 6000",
-)
-# The same on the client side, so a leader cut off from the server notices as well.
+# Client-side keepalives (the server side is set by bot/storage/locks.py's prepare_session),
+# so a leader cut off from the server notices as well.
 CLIENT_KEEPALIVES = {
     "keepalives": 1,
     "keepalives_idle": 3,
@@ -28,23 +21,6 @@ CLIENT_KEEPALIVES = {
     "keepalives_count": 3,
     "tcp_user_timeout": 6000,
 }
-HOLDS_LOCK = (
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-    " AND pid = pg_backend_pid() AND classid::int8 = %s AND objid::int8 = %s AND objsubid = 1)"
-)
-LOCK_HOLDER = (
-    "SELECT a.pid, a.application_name, host(a.client_addr) FROM pg_locks l"
-    " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
-    " AND l.classid::int8 = %s AND l.objid::int8 = %s AND l.objsubid = 1 LIMIT 1"
-)
-
-
-def lock_key_parts(key: int) -> tuple[int, int]:
-    """How pg_locks shows a bigint advisory key: (classid, objid) = (high, low) 32 bits."""
-    if not -(2**63) <= key < 2**63:
-        raise ValueError(f"advisory lock key {key} does not fit a signed 64-bit integer")
-    unsigned = key & 0xFFFFFFFFFFFFFFFF
-    return unsigned >> 32, unsigned & 0xFFFFFFFF
 
 
 def postgres_conninfo(database_url: str) -> str | None:

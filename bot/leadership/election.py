@@ -17,23 +17,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import psycopg
 
 from bot.config import DEFAULT_LEADER_LOCK_KEY
 from bot.leadership.advisory_locks import (
     CLIENT_KEEPALIVES,
-    HOLDS_LOCK,
-    SESSION_SETUP,
     LeadershipLost,
     application_name,
-    lock_key_parts,
     postgres_conninfo,
 )
+from bot.storage import locks
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Callback = Callable[[], Awaitable[None]]
 
@@ -66,7 +65,7 @@ class LeaderElection:
     ) -> None:
         self._conninfo = postgres_conninfo(database_url)
         self.key = key
-        self._key_parts = lock_key_parts(key)
+        locks.lock_key_parts(key)  # refused at once if pg_locks cannot show it
         self.on_elected = on_elected
         self.on_demoted = on_demoted
         self.retry_interval = retry_interval
@@ -147,11 +146,11 @@ class LeaderElection:
         if conn is None or conn.closed:
             conn = self._conn = await self._connect()
         if not self._leader:
-            if await self._query_bool(conn, "SELECT pg_try_advisory_lock(%s)", (self.key,)):
+            if await self._bounded(conn, locks.try_lock_async(conn, self.key)):
                 log.info("elected leader (advisory lock %d)", self.key)
                 if not await self._promote():
                     await self._unlock()
-        elif not await self._query_bool(conn, HOLDS_LOCK, self._key_parts):
+        elif not await self._bounded(conn, locks.holds_lock_async(conn, self.key)):
             raise LeadershipLost(f"advisory lock {self.key} is no longer held by this session")
 
     async def _connect(self) -> psycopg.AsyncConnection:
@@ -167,28 +166,18 @@ class LeaderElection:
             self.connect_timeout + self.query_timeout,
         )
         self._conn = conn
-        for statement in SESSION_SETUP:
-            await self._query_bool(conn, statement)
+        await self._bounded(conn, locks.prepare_session_async(conn))
         return conn
 
-    async def _query_bool(
-        self, conn: psycopg.AsyncConnection, sql: str, params: tuple[Any, ...] | None = None
-    ) -> bool:
-        """Run a one-value query, at most `query_timeout` seconds.
+    async def _bounded(self, conn: psycopg.AsyncConnection, query: Coroutine[Any, Any, T]) -> T:
+        """Await a query on `conn` (a coroutine of bot/storage/locks.py), at most
+        `query_timeout` seconds.
 
         On a timeout the connection is abandoned at once: cancelling psycopg's query makes it
         send a cancel request and wait for it, which over a dead link takes far longer than
         we may wait before demoting. That clean-up finishes in the background.
         """
-
-        async def run() -> bool:
-            cursor = await conn.execute(sql, params)
-            if cursor.description is None:  # SET and the like
-                return True
-            row = await cursor.fetchone()
-            return bool(row and row[0])
-
-        task = asyncio.create_task(run())
+        task = asyncio.create_task(query)
         try:
             done, _ = await asyncio.wait({task}, timeout=self.query_timeout)
         except asyncio.CancelledError:
@@ -255,7 +244,7 @@ class LeaderElection:
         if conn is None or conn.closed:
             return
         try:
-            await self._query_bool(conn, "SELECT pg_advisory_unlock(%s)", (self.key,))
+            await self._bounded(conn, locks.unlock_async(conn, self.key))
         except Exception as error:
             log.debug("could not release advisory lock %d: %s", self.key, error)
             await self._close()

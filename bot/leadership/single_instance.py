@@ -22,15 +22,12 @@ from sqlalchemy.engine import make_url
 from bot.config import POLLING_LOCK_KEY
 from bot.leadership.advisory_locks import (
     CLIENT_KEEPALIVES,
-    HOLDS_LOCK,
-    LOCK_HOLDER,
-    SESSION_SETUP,
     LeadershipLost,
     application_name,
     describe_holder,
-    lock_key_parts,
     postgres_conninfo,
 )
+from bot.storage import locks
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +56,7 @@ class SingleInstanceGuard:
     ) -> None:
         self.database_url = database_url
         self.key = key
-        self._key_parts = lock_key_parts(key)
+        locks.lock_key_parts(key)  # refused at once if pg_locks cannot show it
         self._conninfo = postgres_conninfo(database_url)
         self.lock_path = lock_path if lock_path is not None else self._default_lock_path()
         self.keepalive_interval = keepalive_interval
@@ -103,7 +100,7 @@ class SingleInstanceGuard:
         with self._mutex:
             if self._conn is not None:
                 with contextlib.suppress(Exception):
-                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+                    locks.unlock(self._conn, self.key)
                 with contextlib.suppress(Exception):
                     self._conn.close()
                 self._conn = None
@@ -132,16 +129,14 @@ class SingleInstanceGuard:
             application_name=application_name("dcbot-polling"),
             **CLIENT_KEEPALIVES,
         )
-        for statement in SESSION_SETUP:
-            conn.execute(statement)
+        locks.prepare_session(conn)
         return conn
 
     def _try_lock(self, conn: psycopg.Connection) -> str | None:
         """Take the lock on `conn`; None on success, else a description of the holder."""
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
-        if row and row[0]:
+        if locks.try_lock(conn, self.key):
             return None
-        return describe_holder(conn.execute(LOCK_HOLDER, self._key_parts).fetchone())
+        return describe_holder(locks.lock_holder(conn, self.key))
 
     def _conflict(self, where: str, holder: str) -> AlreadyRunningError:
         message = (
@@ -210,8 +205,7 @@ class SingleInstanceGuard:
                         log.info("polling guard held again after the database came back")
                         lost = False
                     else:
-                        row = self._conn.execute(HOLDS_LOCK, self._key_parts).fetchone()
-                        if not (row and row[0]):
+                        if not locks.holds_lock(self._conn, self.key):
                             raise LeadershipLost("polling lock no longer held")
                 except Exception as error:
                     if not lost:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -33,9 +32,9 @@ from bot.db import run_in_session
 from bot.health import database_check, faq_check, health_server_from_settings
 from bot.knowledge.store import FaqStore
 from bot.leadership.election import LeaderElection
-from bot.rate_budget import CountingRequest, RateBudget, RateMeter, forget_replica, publish_and_read
+from bot.rate_budget import CountingRequest, RateBudget, RateMeter
 from bot.replies import Reply
-from bot.storage import deliveries
+from bot.storage import deliveries, replica_load
 from bot.telegram import (
     admin,
     areas,
@@ -196,9 +195,9 @@ async def _publish_load(context: BotContext) -> None:
     rate = services.meter.rate()
     metrics.REPLICA_MESSAGE_RATE.set(rate)
     try:
-        total = await asyncio.to_thread(
-            publish_and_read,
+        total = await run_in_session(
             services.engine,
+            replica_load.publish_and_read,
             replica_id=services.replica_id,
             rate=rate,
             now=services.clock(),
@@ -247,7 +246,7 @@ async def _post_shutdown(application: Application) -> None:
     if services.health is not None:
         await services.health.stop()
     with contextlib.suppress(Exception):  # our share of the budget is free again at once
-        await asyncio.to_thread(forget_replica, services.engine, services.replica_id)
+        await run_in_session(services.engine, replica_load.forget_replica, services.replica_id)
 
 
 class SharedWebhookUpdater(Updater):

@@ -1,6 +1,6 @@
 """Officials' handlers: broadcast with preview and confirmation, progress, cancel, history.
 
-A preview is a draft campaign row (bot/broadcast/drafts.py): the buttons under it carry the
+A preview is a draft campaign row (bot/broadcast/drafts.py, stored by bot/storage/drafts.py): the buttons under it carry the
 campaign id, so they work after a restart and on any replica.
 """
 
@@ -23,14 +23,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.broadcast import drafts as store
 from bot.broadcast.content import send_content
+from bot.broadcast.drafts import DRAFT, Draft
 from bot.broadcast.prepare import prepare_broadcast
 from bot.broadcast.when import WhenError, parse_when
 from bot.clock import to_local
 from bot.db import run_in_session
 from bot.models import Topic
 from bot.replies import Button, Reply
+from bot.storage import drafts
 from bot.storage.audience import recipients
 from bot.storage.campaigns import set_progress_message
 from bot.telegram.messaging import send_reply
@@ -89,16 +90,15 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await say(context.bot, chat_id, t.AREA_OUT_OF_SCOPE.format(areas=escape(book.names(scope))))
         return
     count = len(await run_in_session(services.engine, recipients, topic, areas))
-    draft = await asyncio.to_thread(
-        lambda: store.create_draft(
-            services.engine,
-            topic=topic,
-            content=content,
-            created_by=update.effective_user.id,
-            now=services.clock(),
-            urgent=parsed.urgent,
-            areas=areas,
-        )
+    draft = await run_in_session(
+        services.engine,
+        drafts.create_draft,
+        topic=topic,
+        content=content,
+        created_by=update.effective_user.id,
+        now=services.clock(),
+        urgent=parsed.urgent,
+        areas=areas,
     )
     try:
         await send_waiting_out_flood(
@@ -107,9 +107,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             )
         )
     except BadRequest as error:  # Telegram is the final judge of its own markup
-        await asyncio.to_thread(
-            store.discard_draft, services.engine, draft.id, now=services.clock()
-        )
+        await run_in_session(services.engine, drafts.discard_draft, draft.id, now=services.clock())
         await say(context.bot, chat_id, t.TELEGRAM_REFUSED.format(error=escape(error.message)))
         return
     # Two messages in a row to one chat: keep Telegram's per-chat pace (about 1 per second).
@@ -121,7 +119,7 @@ def _topic_name(topic: Topic, urgent: bool) -> str:
     return t.TOPIC_URGENT if urgent else citizen_texts.TOPIC_NAMES[topic].lower()
 
 
-def preview_reply(draft: store.Draft, count: int, book) -> Reply:
+def preview_reply(draft: Draft, count: int, book) -> Reply:
     scope = t.PREVIEW_SCOPE.format(areas=escape(book.names(draft.areas))) if draft.areas else ""
     text = t.PREVIEW_FOOTER.format(
         topic=_topic_name(draft.topic, draft.urgent),
@@ -147,8 +145,8 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     _, action, raw_id = ((query.data or "") + "::").split(":")[:3]
     draft = None
     if raw_id.isdigit():
-        draft = await asyncio.to_thread(store.load_draft, services.engine, int(raw_id))
-    if draft is None or draft.status != store.DRAFT:
+        draft = await run_in_session(services.engine, drafts.load_draft, int(raw_id))
+    if draft is None or draft.status != DRAFT:
         await query.answer(t.DRAFT_GONE, show_alert=True)
         return
     user_id = update.effective_user.id
@@ -156,9 +154,7 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         await query.answer(t.NOT_YOUR_DRAFT, show_alert=True)
         return
     if action == CB_DROP:
-        await asyncio.to_thread(
-            store.discard_draft, services.engine, draft.id, now=services.clock()
-        )
+        await run_in_session(services.engine, drafts.discard_draft, draft.id, now=services.clock())
         await query.answer(t.DROPPED_SHORT)
         await query.edit_message_text(t.DROPPED)
         return
@@ -171,20 +167,17 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     await send_draft_now(update, context, draft)
 
 
-async def send_draft_now(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: store.Draft
-) -> None:
+async def send_draft_now(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
     """Queue the draft with the confirm message as its progress message, in one transaction."""
     query = update.callback_query
     services = services_of(context)
     progress = query.message
-    total = await asyncio.to_thread(
-        lambda: store.queue_draft(
-            services.engine,
-            draft.id,
-            progress_chat_id=progress.chat.id,
-            progress_message_id=progress.message_id,
-        )
+    total = await run_in_session(
+        services.engine,
+        drafts.queue_draft,
+        draft.id,
+        progress_chat_id=progress.chat.id,
+        progress_message_id=progress.message_id,
     )
     if total is None:  # pressed twice, or on another replica first
         await query.answer(t.DRAFT_GONE, show_alert=True)
@@ -201,9 +194,7 @@ async def send_draft_now(
 SCHEDULE_PROMPT_RE = prompt_pattern(t.SCHEDULE_PROMPT)
 
 
-async def ask_for_time(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: store.Draft
-) -> None:
+async def ask_for_time(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
     """ "Hẹn giờ": ask for the time as a reply, so the answer carries the draft id."""
     await update.callback_query.answer()
     zone = services_of(context).settings.tz
@@ -220,9 +211,9 @@ async def on_time_typed(
     """The official answered the "Hẹn giờ" prompt with a time."""
     services = services_of(context)
     chat_id = update.effective_chat.id
-    draft = await asyncio.to_thread(store.load_draft, services.engine, draft_id)
+    draft = await run_in_session(services.engine, drafts.load_draft, draft_id)
     user_id = update.effective_user.id
-    if draft is None or draft.status != store.DRAFT:
+    if draft is None or draft.status != DRAFT:
         await say(context.bot, chat_id, t.DRAFT_GONE)
         return
     if draft.created_by != user_id and not services.settings.is_admin(user_id):
@@ -233,7 +224,7 @@ async def on_time_typed(
     except WhenError as error:
         await say(context.bot, chat_id, t.SCHEDULE_BAD.format(reason=escape(str(error))))
         return
-    if not await asyncio.to_thread(lambda: store.schedule_draft(services.engine, draft.id, at=at)):
+    if not await run_in_session(services.engine, drafts.schedule_draft, draft.id, at=at):
         await say(context.bot, chat_id, t.DRAFT_GONE)
         return
     when = to_local(at, services.settings.zone).strftime("%H:%M:%S %d/%m/%Y").replace(":00 ", " ")

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import re
 
+from sqlalchemy.exc import IntegrityError
 from telegram import Bot, ForceReply, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -24,13 +25,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.broadcast import actions
-from bot.broadcast import drafts as store
+from bot.broadcast.actions import ActionReport
 from bot.broadcast.content import send_content
+from bot.broadcast.drafts import DISCARDED, DRAFT, SCHEDULED
 from bot.broadcast.prepare import prepare_broadcast
 from bot.db import run_in_session
 from bot.models import Topic
 from bot.replies import Button, Reply
+from bot.storage import actions, drafts
 from bot.storage.campaigns import campaign_report
 from bot.telegram import official, official_compose, official_reports
 from bot.telegram.messaging import send_reply
@@ -90,7 +92,7 @@ async def csv_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _send_csv(update, context, campaign_id)
 
 
-async def show_action_report(bot: Bot, report: actions.ActionReport) -> None:
+async def show_action_report(bot: Bot, report: ActionReport) -> None:
     """The recall's (or edit's) result in place of its confirmation message."""
     render = t.recall_done_text if report.kind == "recall" else t.edit_done_text
     text = render(report.campaign_id, report.done, report.too_old, report.gone, report.failed)
@@ -114,7 +116,7 @@ async def _campaign_for(update: Update, context, campaign_id: int):
     report = await run_in_session(services.engine, campaign_report, campaign_id)
     user_id = update.effective_user.id
     problem = None
-    if report is None or report.status in (store.DRAFT, store.DISCARDED, store.SCHEDULED):
+    if report is None or report.status in (DRAFT, DISCARDED, SCHEDULED):
         problem = t.NO_SUCH_CAMPAIGN.format(id=campaign_id)
     elif report.created_by != user_id and not services.settings.is_admin(user_id):
         problem = t.NOT_YOURS
@@ -135,7 +137,7 @@ async def _ask_recall(update: Update, context, campaign_id: int) -> None:
     if report is None:
         return
     services = services_of(context)
-    if await asyncio.to_thread(actions.recall_of, services.engine, campaign_id) is not None:
+    if await run_in_session(services.engine, actions.recall_of, campaign_id) is not None:
         await send_reply(
             context.bot,
             update.effective_chat.id,
@@ -185,17 +187,17 @@ async def on_recall_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     services = services_of(context)
     prompt = query.message
-    action_id = await asyncio.to_thread(
-        lambda: actions.queue_recall(
+    try:
+        await run_in_session(
             services.engine,
+            actions.queue_recall,
             campaign_id,
             created_by=update.effective_user.id,
             now=services.clock(),
             progress_chat_id=prompt.chat.id,
             progress_message_id=prompt.message_id,
         )
-    )
-    if action_id is None:
+    except IntegrityError:  # a recall is unique per campaign: pressed twice, or two replicas
         await query.answer(t.ALREADY_RECALLED.format(id=campaign_id), show_alert=True)
         return
     await query.answer(t.CONFIRMING)
@@ -222,7 +224,7 @@ async def _preview_edit(update: Update, context, campaign_id: int, new_text: str
         return
     services = services_of(context)
     chat_id = update.effective_chat.id
-    draft = await asyncio.to_thread(store.load_draft, services.engine, campaign_id)
+    draft = await run_in_session(services.engine, drafts.load_draft, campaign_id)
     topic = draft.topic if draft else Topic(report.topic)
     content = draft.content.with_text(new_text) if draft else None
     if content is None:
@@ -233,14 +235,13 @@ async def _preview_edit(update: Update, context, campaign_id: int, new_text: str
         await send_reply(context.bot, chat_id, Reply(official_compose.refusal_text(prepared)))
         return
     final = prepared.final
-    action_id = await asyncio.to_thread(
-        lambda: actions.create_edit(
-            services.engine,
-            campaign_id,
-            text=new_text,
-            created_by=update.effective_user.id,
-            now=services.clock(),
-        )
+    action_id = await run_in_session(
+        services.engine,
+        actions.create_edit,
+        campaign_id,
+        text=new_text,
+        created_by=update.effective_user.id,
+        now=services.clock(),
     )
     try:
         await send_content(
@@ -282,7 +283,7 @@ async def on_edit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             reply_markup=ForceReply(selective=True),
         )
         return
-    pending = await asyncio.to_thread(actions.load_action, services.engine, int(raw))
+    pending = await run_in_session(services.engine, actions.load_action, int(raw))
     if pending is None or pending.status != "draft":
         await query.answer(t.ACTION_GONE, show_alert=True)
         return
@@ -293,13 +294,12 @@ async def on_edit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if await _campaign_for(update, context, pending.campaign_id) is None:
         return
     prompt = query.message
-    total = await asyncio.to_thread(
-        lambda: actions.queue_edit(
-            services.engine,
-            pending.id,
-            progress_chat_id=prompt.chat.id,
-            progress_message_id=prompt.message_id,
-        )
+    total = await run_in_session(
+        services.engine,
+        actions.queue_edit,
+        pending.id,
+        progress_chat_id=prompt.chat.id,
+        progress_message_id=prompt.message_id,
     )
     if total is None:
         await query.answer(t.ACTION_GONE, show_alert=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import (
@@ -16,11 +15,12 @@ from telegram.ext import (
 )
 
 from bot.broadcast import CampaignReport
-from bot.broadcast import drafts as store
 from bot.broadcast.csv_report import campaign_csv, csv_name
+from bot.broadcast.drafts import SCHEDULED
 from bot.clock import to_local
 from bot.db import run_in_session
 from bot.replies import Reply
+from bot.storage import drafts
 from bot.storage.campaigns import cancel_campaign, delivery_outcomes, recent_campaigns
 from bot.telegram.messaging import keyboard
 from bot.telegram.official_compose import officials_only, say, send_waiting_out_flood
@@ -108,8 +108,8 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         text = t.CANCELLED.format(id=campaign_id)
         if services.sender is not None:
             services.sender.wake()
-    elif await asyncio.to_thread(
-        store.cancel_scheduled, services.engine, campaign_id, now=services.clock()
+    elif await run_in_session(
+        services.engine, drafts.cancel_scheduled, campaign_id, now=services.clock()
     ):
         text = t.CANCELLED_SCHEDULED.format(id=campaign_id)
     else:
@@ -130,8 +130,8 @@ async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     for r in reports:
         when = to_local(r.created_at, zone).strftime("%d/%m %H:%M")
         status = t.STATUS_NAMES.get(r.status, r.status)
-        if r.status == store.SCHEDULED:
-            draft = await asyncio.to_thread(store.load_draft, services.engine, r.campaign_id)
+        if r.status == SCHEDULED:
+            draft = await run_in_session(services.engine, drafts.load_draft, r.campaign_id)
             if draft is not None and draft.scheduled_at is not None:
                 at = to_local(draft.scheduled_at, zone).strftime("%H:%M %d/%m/%Y")
                 status = t.SCHEDULED_STATUS.format(status=status, at=at, id=r.campaign_id)

@@ -140,8 +140,8 @@ async def test_webhook_mode_checks_the_secret_and_answers(
 async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
     standin: BotApiStandin, tmp_path: Path
 ) -> None:
-    from bot.broadcast import actions
     from bot.clock import utc_now
+    from bot.storage import actions
 
     env = bot_env(standin, tmp_path)
     engine = create_db_engine(env["DATABASE_URL"])
@@ -168,7 +168,9 @@ async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
         timeout=60,
     )
     sent = in_session(engine, campaign_report, campaign.id).sent
-    action_id = actions.queue_recall(engine, campaign.id, created_by=None, now=utc_now())
+    action_id = in_session(
+        engine, actions.queue_recall, campaign.id, created_by=None, now=utc_now()
+    )
     await standin.wait_for(lambda s: len(deleted(s)) >= 80, timeout=30)  # the worker polls
     first.send_signal(signal.SIGKILL)
     await first.wait()
@@ -177,7 +179,8 @@ async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
     second = await start_bot(env, log)
     try:
         await standin.wait_for(
-            lambda s: actions.action_report(engine, action_id).status == "done", timeout=60
+            lambda s: in_session(engine, actions.action_report, action_id).status == "done",
+            timeout=60,
         )
     finally:
         second.send_signal(signal.SIGTERM)
@@ -186,7 +189,7 @@ async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
     counts = deleted(standin)
     assert len(counts) == sent and max(counts.values()) == 1, "a copy deleted twice or left"
     assert all(standin.messages_to(chat_id) == [] for chat_id in SUBSCRIBERS)
-    report = actions.action_report(engine, action_id)
+    report = in_session(engine, actions.action_report, action_id)
     assert report.done == sent and report.failed == report.gone == report.too_old == 0
     assert [c for c in standin.rejected_calls() if c.method == "deleteMessage"] == []
     engine.dispose()

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from official_steps import OFFICIAL, button, engine_of, last_text, preview, subscribe
 
-from bot.broadcast.drafts import load_draft
+from bot.db import in_session
+from bot.storage.drafts import load_draft
 
 from bot_harness import make_settings, running_bot, write_test_faq
 from clocks import NOON_LOCAL, RunningClock
@@ -26,7 +27,7 @@ async def test_preview_then_restart_then_send_now_still_sends(standin, tmp_path:
         assert "Người nhận: 3" in confirm["text"]
         send = button(confirm, "Gửi ngay")["callback_data"]
         campaign_id = int(send.split(":")[2])
-        assert load_draft(engine_of(application), campaign_id).status == "draft"
+        assert in_session(engine_of(application), load_draft, campaign_id).status == "draft"
     # a new process: nothing in memory survives, the row does
     async with running_bot(settings, clock) as application:
         standin.push_callback(OFFICIAL, send, message_id=confirm["message_id"], user_id=OFFICIAL)

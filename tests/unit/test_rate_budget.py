@@ -1,9 +1,9 @@
-"""bot.rate_budget: metering, the replicaload table, the budget, and the pacer's hook."""
+"""bot.rate_budget: metering, the budget, the pacer's hook; the replicaload table across an outage."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
@@ -11,15 +11,14 @@ from telegram import Bot
 
 from bot import metrics
 from bot.broadcast.pacing import Pacer
-from bot.db import create_db_engine, retry_while_unavailable, upgrade_database
+from bot.db import create_db_engine, in_session, retry_while_unavailable, upgrade_database
 from bot.rate_budget import (
     CountingRequest,
     RateBudget,
     RateMeter,
     counted_method,
-    forget_replica,
-    publish_and_read,
 )
+from bot.storage.replica_load import publish_and_read
 
 from telegram_standin import BotApiStandin
 
@@ -67,24 +66,6 @@ def test_budget_leaves_room_for_the_replicas_and_keeps_a_floor() -> None:
     relaxed = RateBudget(max_rate=10, global_limit=30, margin=4, floor=3)
     relaxed.update(5.0)
     assert relaxed.current() == 10  # never above BROADCAST_RATE_PER_SECOND
-
-
-def test_replicas_publish_and_only_fresh_rows_count(engine) -> None:
-    assert publish_and_read(engine, replica_id="a", rate=3, now=NOON, fresh_seconds=5) == 3
-    later = NOON + timedelta(seconds=2)
-    assert publish_and_read(engine, replica_id="b", rate=2, now=later, fresh_seconds=5) == 5
-    # a's row is 6 s old now: that replica is gone or cut off, its rate no longer counts
-    much_later = NOON + timedelta(seconds=6)
-    assert publish_and_read(engine, replica_id="b", rate=1, now=much_later, fresh_seconds=5) == 1
-    assert publish_and_read(engine, replica_id="a", rate=4, now=much_later, fresh_seconds=5) == 5
-    forget_replica(engine, "a")
-    assert publish_and_read(engine, replica_id="b", rate=1, now=much_later, fresh_seconds=5) == 1
-    # rows of replicas gone for long are deleted
-    far = much_later + timedelta(hours=1)
-    publish_and_read(engine, replica_id="c", rate=0, now=far, fresh_seconds=5)
-    with engine.connect() as connection:
-        ids = connection.execute(text("SELECT replica_id FROM replicaload")).scalars().all()
-    assert ids == ["c"]
 
 
 def test_pacer_asks_the_budget_once_a_second() -> None:
@@ -137,14 +118,15 @@ async def test_a_write_retried_across_a_database_outage_lands(private_cluster) -
     private_cluster.stop("fast")
 
     def write() -> None:
-        publish_and_read(engine, replica_id="x", rate=7, now=NOON, fresh_seconds=5)
+        in_session(engine, publish_and_read, replica_id="x", rate=7, now=NOON, fresh_seconds=5)
 
     task = asyncio.create_task(retry_while_unavailable(write, first_delay=0.1, max_delay=0.5))
     await asyncio.sleep(1.5)
     assert not task.done()  # still retrying while the database is down
     await asyncio.to_thread(private_cluster.start)
     await asyncio.wait_for(task, 30)
-    assert publish_and_read(engine, replica_id="y", rate=0, now=NOON, fresh_seconds=5) == 7
+    total = in_session(engine, publish_and_read, replica_id="y", rate=0, now=NOON, fresh_seconds=5)
+    assert total == 7
     engine.dispose()
 
 

@@ -1,18 +1,17 @@
-"""Draft rows: queued once, however many presses and replicas; drafts are not listed."""
+"""Scheduled drafts fire once, however many replicas' senders find them due."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.broadcast import drafts as store
-from bot.broadcast.content import Content, MediaItem
+from bot.broadcast.content import Content
+from bot.broadcast.drafts import fire_due, next_scheduled
 from bot.db import create_db_engine, in_session
 from bot.models import Delivery, Topic
-from bot.storage import citizens
-from bot.storage.campaigns import recent_campaigns
+from bot.storage import citizens, drafts
 
 NOW = datetime(2026, 12, 2, 5, 0)
 
@@ -30,74 +29,19 @@ def delivery_count(engine, campaign_id) -> int:
         ).scalar_one()
 
 
-def test_draft_round_trip_keeps_the_content(engine) -> None:
-    content = Content("Ảnh <b>sự kiện</b>", "photo", (MediaItem("photo", "F1"),))
-    draft = store.create_draft(
-        engine, topic=Topic.EVENTS, content=content, created_by=7, now=NOW, areas=["tan-an"]
-    )
-    loaded = store.load_draft(engine, draft.id)
-    assert loaded.content == content and loaded.areas == ["tan-an"] and loaded.status == "draft"
-    assert in_session(engine, recent_campaigns) == []  # drafts are not campaigns yet
-    assert store.load_draft(engine, 10_000) is None
-
-
-def test_queue_twice_queues_once_with_the_progress_message(engine) -> None:
-    seed(engine, [1, 2, 3])
-    draft = store.create_draft(
-        engine, topic=Topic.ANNOUNCEMENTS, content=Content("Tin"), created_by=7, now=NOW
-    )
-    assert store.queue_draft(engine, draft.id, progress_chat_id=7, progress_message_id=42) == 3
-    assert store.queue_draft(engine, draft.id, progress_chat_id=7, progress_message_id=43) is None
-    assert delivery_count(engine, draft.id) == 3
-    [report] = in_session(engine, recent_campaigns)
-    assert report.progress_message_id == 42 and report.total == 3
-    assert not store.discard_draft(engine, draft.id, now=NOW)  # no longer a draft
-
-
-def test_two_replicas_pressing_at_once_queue_once(engine, database_url) -> None:
-    seed(engine, range(1, 51))
-    draft = store.create_draft(
-        engine, topic=Topic.ANNOUNCEMENTS, content=Content("Tin"), created_by=7, now=NOW
-    )
-    engines = [create_db_engine(database_url) for _ in range(4)]
-    barrier = threading.Barrier(len(engines))
-    results: list[int | None] = []
-
-    def press(replica) -> None:
-        barrier.wait()
-        results.append(store.queue_draft(replica, draft.id))
-
-    threads = [threading.Thread(target=press, args=(e,)) for e in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for replica in engines:
-        replica.dispose()
-    assert sorted(results, key=lambda r: r is None) == [50, None, None, None]
-    assert delivery_count(engine, draft.id) == 50
-
-
-def test_discarded_draft_is_never_queued(engine) -> None:
-    seed(engine, [1])
-    draft = store.create_draft(
-        engine, topic=Topic.ANNOUNCEMENTS, content=Content("Tin"), created_by=7, now=NOW
-    )
-    assert store.discard_draft(engine, draft.id, now=NOW)
-    assert store.queue_draft(engine, draft.id) is None
-    assert delivery_count(engine, draft.id) == 0
-
-
 def test_a_due_scheduled_campaign_fires_once_across_replicas(engine, database_url) -> None:
-    from datetime import timedelta
-
     seed(engine, range(1, 21))
-    draft = store.create_draft(
-        engine, topic=Topic.ANNOUNCEMENTS, content=Content("Hẹn"), created_by=7, now=NOW
+    draft = in_session(
+        engine,
+        drafts.create_draft,
+        topic=Topic.ANNOUNCEMENTS,
+        content=Content("Hẹn"),
+        created_by=7,
+        now=NOW,
     )
-    assert store.schedule_draft(engine, draft.id, at=NOW + timedelta(minutes=5))
-    assert store.fire_due(engine, now=NOW) == []
-    assert store.next_scheduled(engine) == NOW + timedelta(minutes=5)
+    assert in_session(engine, drafts.schedule_draft, draft.id, at=NOW + timedelta(minutes=5))
+    assert fire_due(engine, now=NOW) == []
+    assert next_scheduled(engine) == NOW + timedelta(minutes=5)
     later = NOW + timedelta(minutes=6)
     engines = [create_db_engine(database_url) for _ in range(4)]
     barrier = threading.Barrier(len(engines))
@@ -105,7 +49,7 @@ def test_a_due_scheduled_campaign_fires_once_across_replicas(engine, database_ur
 
     def fire(replica) -> None:
         barrier.wait()
-        fired.append(store.fire_due(replica, now=later))
+        fired.append(fire_due(replica, now=later))
 
     threads = [threading.Thread(target=fire, args=(e,)) for e in engines]
     for thread in threads:
@@ -116,4 +60,4 @@ def test_a_due_scheduled_campaign_fires_once_across_replicas(engine, database_ur
         replica.dispose()
     assert sorted(fired) == [[], [], [], [draft.id]]
     assert delivery_count(engine, draft.id) == 20
-    assert store.next_scheduled(engine) is None
+    assert next_scheduled(engine) is None

@@ -282,7 +282,10 @@ def test_a_new_category_gets_a_new_numbered_file(real_faq):
     add_entry(faq, "gặp cán bộ", {"id": "gap-can-bo-2", "question": "Gặp ai?", "answer": "Cán bộ."})
     book = load_faq_strict(faq)
     assert book.categories[-1] == "Gặp cán bộ"
-    assert [e.id for e in book.entries.values() if e.category == "Gặp cán bộ"] == ["gap-can-bo", "gap-can-bo-2"]
+    assert [e.id for e in book.entries.values() if e.category == "Gặp cán bộ"] == [
+        "gap-can-bo",
+        "gap-can-bo-2",
+    ]
     assert snapshot(before).keys() == snapshot(faq).keys() - {new_file(before)}
 
 

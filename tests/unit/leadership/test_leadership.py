@@ -16,11 +16,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.config import DEFAULT_LEADER_LOCK_KEY, POLLING_LOCK_KEY
-from bot.db import MIGRATION_LOCK_KEY
-from bot.leadership.advisory_locks import lock_key_parts, postgres_conninfo
+from bot.leadership.advisory_locks import postgres_conninfo
 from bot.leadership.election import LeaderElection
 from bot.leadership.single_instance import AlreadyRunningError, SingleInstanceGuard
+from bot.storage.locks import lock_key_parts
 
 ROOT = Path(__file__).resolve().parents[3]
 TAKEOVER_DEADLINE = 10.0  # the figure: another replica leads within 10 s
@@ -76,14 +75,6 @@ def lock_holders(database_url: str, key: int) -> list[int]:
 def terminate(database_url: str, pid: int) -> None:
     with psycopg.connect(postgres_conninfo(database_url), autocommit=True) as conn:
         conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
-
-
-def test_lock_keys_are_distinct_and_map_to_pg_locks_columns() -> None:
-    assert len({DEFAULT_LEADER_LOCK_KEY, POLLING_LOCK_KEY, MIGRATION_LOCK_KEY}) == 3
-    assert lock_key_parts(0x0000000500000007) == (5, 7)
-    assert lock_key_parts(-1) == (0xFFFFFFFF, 0xFFFFFFFF)
-    with pytest.raises(ValueError):
-        lock_key_parts(2**63)
 
 
 def test_conninfo_is_libpq_uri_for_postgres_and_none_for_sqlite() -> None:
