@@ -13,6 +13,7 @@ from bot.telegram_html import escape
 from bot.texts import citizens as texts
 
 BUTTON_TEXT_LIMIT = 60
+CATEGORY_KEY_BYTES = 60  # "cat:" and the key stay within Telegram's 64 bytes of callback data
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ def _short(text: str, limit: int = BUTTON_TEXT_LIMIT) -> str:
 
 
 def category_key(entry: FaqEntry) -> str:
-    """Stable short key of an entry's category: its file name without extension."""
-    return Path(entry.source_file).stem[:40]
+    """Stable short key of an entry's category: its file name without extension, cut short."""
+    key = Path(entry.source_file).stem[:40]
+    return key.encode()[:CATEGORY_KEY_BYTES].decode("utf-8", "ignore")  # accented names
 
 
 def categories(book: FaqBook) -> list[tuple[str, str]]:

@@ -16,6 +16,13 @@ ALLOWED_TAGS = frozenset(
     }
 )  # fmt: skip
 _VALID_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+# A tag opened at the end of the text and never closed ("... xem <b"): Python's parser takes
+# it for text, Telegram refuses the message ("Unclosed start tag").
+_UNTERMINATED_TAG = re.compile(r"<[a-zA-Z/][^<>]*\Z")
+# Attributes of a start tag as written; an unquoted value must be a name token for Telegram
+# (letters, digits, '.', '-'): <a href=https://...> is refused.
+_ATTRIBUTE = re.compile(r"""[^\s=>/"']+(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]*))?""")
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9.-]*")
 
 
 class _TelegramHTMLChecker(HTMLParser):
@@ -34,7 +41,17 @@ class _TelegramHTMLChecker(HTMLParser):
             self.problems.append(texts.HTML_LINK_WITHOUT_HREF)
         if tag == "span" and attributes.get("class") != "tg-spoiler":
             self.problems.append(texts.HTML_SPAN_NOT_SPOILER)
+        if tag == "tg-emoji" and not (attributes.get("emoji-id") or "").isdigit():
+            self.problems.append(texts.HTML_EMOJI_ID_INVALID)
+        self._check_unquoted_values(tag)
         self.stack.append(tag)
+
+    def _check_unquoted_values(self, tag: str) -> None:
+        written = (self.get_starttag_text() or "")[1 + len(tag) : -1]
+        for attribute in _ATTRIBUTE.finditer(written):
+            value = attribute.group(1)
+            if value and value[0] not in "\"'" and not _NAME_TOKEN.fullmatch(value):
+                self.problems.append(texts.HTML_VALUE_UNQUOTED.format(tag=tag, value=value))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.problems.append(texts.HTML_SELF_CLOSING_UNSUPPORTED.format(tag=tag))
@@ -62,8 +79,11 @@ def html_problems(text: str, *, max_length: int = MAX_MESSAGE_LENGTH) -> list[st
     # A bare "<" that does not start a tag is a parse error in Telegram.
     for match in re.finditer(r"<(?![a-zA-Z/])", text):
         problems.append(texts.HTML_BARE_LESS_THAN.format(position=match.start()))
+    unterminated = _UNTERMINATED_TAG.search(text)
+    if unterminated:
+        problems.append(texts.HTML_TAG_UNTERMINATED.format(position=unterminated.start()))
     for match in re.finditer(r"&[#a-zA-Z0-9]*;", text):
-        if not _VALID_ENTITY.fullmatch(match.group()):
+        if not _valid_entity(match.group()):
             problems.append(texts.HTML_ENTITY_INVALID.format(entity=match.group()))
     checker = _TelegramHTMLChecker()
     checker.feed(text)
@@ -79,6 +99,18 @@ def html_problems(text: str, *, max_length: int = MAX_MESSAGE_LENGTH) -> list[st
     if length > max_length:
         problems.append(texts.HTML_TOO_LONG.format(length=length, limit=max_length))
     return problems
+
+
+def _valid_entity(entity: str) -> bool:
+    """One of Telegram's four named entities, or a number that is a character (a lone UTF-16
+    surrogate such as &#xD83D; is refused by Telegram)."""
+    if not _VALID_ENTITY.fullmatch(entity):
+        return False
+    if not entity.startswith("&#"):
+        return True
+    number = entity[2:-1]
+    code = int(number[1:], 16) if number.startswith("x") else int(number)
+    return not 0xD800 <= code <= 0xDFFF
 
 
 def utf16_length(text: str) -> int:

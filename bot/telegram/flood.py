@@ -21,8 +21,10 @@ class FloodGuard:
     window_seconds: float = 60.0
     mute_seconds: float = 120.0
     clock: Callable[[], float] = time.monotonic
+    max_tracked_users: int = 100_000  # beyond this, idle users are forgotten
     _seen: dict[int, deque[float]] = field(default_factory=dict)
     _muted_until: dict[int, float] = field(default_factory=dict)
+    _next_sweep: float = float("-inf")
 
     def check(self, user_id: int) -> FloodVerdict:
         now = self.clock()
@@ -36,8 +38,13 @@ class FloodGuard:
             self._muted_until[user_id] = now + self.mute_seconds
             seen.clear()
             return FloodVerdict.WARN
-        if len(self._seen) > 100_000:  # forget idle users so memory stays bounded
-            self._seen = {
-                uid: d for uid, d in self._seen.items() if d and d[-1] > now - self.window_seconds
-            }
+        if len(self._seen) > self.max_tracked_users and now >= self._next_sweep:
+            self._forget_idle(now)
         return FloodVerdict.OK
+
+    def _forget_idle(self, now: float) -> None:
+        """Keep memory bounded; at most once a window, so many active users cost no sweep each."""
+        cutoff = now - self.window_seconds
+        self._seen = {uid: d for uid, d in self._seen.items() if d and d[-1] > cutoff}
+        self._muted_until = {uid: t for uid, t in self._muted_until.items() if t > now}
+        self._next_sweep = now + self.window_seconds

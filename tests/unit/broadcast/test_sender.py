@@ -445,11 +445,29 @@ async def test_background_sender_wakes_for_new_campaigns(engine, standin, bot):
     sender = OutboxSender(engine, bot, make_settings(), idle_poll_seconds=30)
     await sender.start()
     await asyncio.sleep(0.2)  # idle now, polling only every 30 s
-    in_session(engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Mới", created_by=1)
+    assert sender.running and standin.sent_messages == []
+    first = in_session(engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Mới", created_by=1)
     sender.wake()
     await standin.wait_for(lambda s: len(s.sent_messages) == 2, timeout=3)
     await sender.stop()
     assert not sender.running
+    assert message_counts(standin) == Counter({1: 1, 2: 1})
+    rows = deliveries(engine, first.id)
+    assert [(r.chat_id, r.status) for r in rows] == [(1, "sent"), (2, "sent")]
+    assert all(r.telegram_message_id is not None for r in rows)
+
+    # Stopped means stopped: a wake-up now sends nothing and the new rows wait, unclaimed.
+    second = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Sau khi dừng", created_by=1
+    )
+    sender.wake()
+    await asyncio.sleep(0.3)
+    assert len(standin.sent_messages) == 2
+    rows = deliveries(engine, second.id)
+    assert [(r.chat_id, r.status, r.claimed_by) for r in rows] == [
+        (1, "pending", None),
+        (2, "pending", None),
+    ]
 
 
 async def test_graceful_stop_finishes_in_flight_and_frees_claims(engine, standin, bot):

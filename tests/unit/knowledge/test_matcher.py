@@ -8,6 +8,7 @@ from bot.knowledge.decision import Decision
 from bot.knowledge.faq_files import load_faq_strict
 from bot.knowledge.match_types import MatchStatus
 from bot.knowledge.matcher import Matcher
+from bot.knowledge.query_analysis import MAX_QUERY_TOKENS
 from bot.knowledge.smalltalk import SmalltalkKind
 
 FAQ = """\
@@ -116,8 +117,21 @@ def test_empty_or_filler_only_is_none(matcher: Matcher, query: str) -> None:
 
 
 def test_huge_input_is_bounded(matcher: Matcher) -> None:
-    result = matcher.match("vneid " * 20_000)
-    assert result.status in (MatchStatus.SUGGEST, MatchStatus.ANSWER, MatchStatus.NONE)
+    """Only the first MAX_QUERY_TOKENS words are read: 20,000 of them decide like 120."""
+    bounded = matcher.match("vneid " * MAX_QUERY_TOKENS)
+    huge = matcher.match("vneid " * 20_000)
+    assert huge.status is MatchStatus.SUGGEST  # two VNeID entries, nothing to tell them apart
+    assert {c.id for c in huge.candidates[:2]} == {"vneid-muc-2", "vneid-quen-mat-khau"}
+    assert (huge.status, huge.candidates, huge.confidence) == (
+        bounded.status,
+        bounded.candidates,
+        bounded.confidence,
+    )
+    # A word past the bound changes nothing; the same word inside it decides the match.
+    past = matcher.match("vneid " * MAX_QUERY_TOKENS + "thanh toan qr")
+    assert (past.status, past.candidates) == (bounded.status, bounded.candidates)
+    inside = matcher.match("vneid " * (MAX_QUERY_TOKENS - 3) + "thanh toan qr")
+    assert inside.candidates[0].id == "qr-thanh-toan"
 
 
 def test_the_fitted_decision_drives_the_answer(matcher: Matcher) -> None:

@@ -116,8 +116,16 @@ def test_failed_campaign_gives_the_instant_back(engine, monkeypatch):
     with pytest.raises(RuntimeError):
         fire_notice(engine, notice, NOW)
     assert rows(engine, NoticeFire) == []
+    assert rows(engine, Campaign) == []
     monkeypatch.undo()
-    assert fire_notice(engine, notice, NOW) is not None
+    campaign = fire_notice(engine, notice, NOW)  # the same instant can fire after all
+    assert campaign is not None and campaign.notice_id == "ngay-cds"
+    (fire,) = rows(engine, NoticeFire)
+    assert (fire.fire_at, fire.outcome, fire.campaign_id) == (
+        datetime(2027, 10, 10, 1),
+        "queued",
+        campaign.id,
+    )
 
 
 def test_claim_and_campaign_are_one_transaction(engine, monkeypatch):
