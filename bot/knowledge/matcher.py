@@ -34,11 +34,11 @@ from bot.knowledge.match_types import (
     Weights,
 )
 from bot.knowledge.query_analysis import analyze, bundled_phrases
+from bot.knowledge.reranker import RERANK_DEPTH
 from bot.knowledge.smalltalk import SmalltalkKind
 
-RERANK_DEPTH = 12
 SHOWN = 3  # candidates offered as suggestions
-FEATURED = 2  # candidates whose coverage features the decision reads
+FEATURED = RERANK_DEPTH  # candidates whose coverage features the re-ranker and decision read
 
 
 class Matcher:
@@ -221,6 +221,7 @@ class Matcher:
                 recall=float(recall[number]),
                 precision=float(best_precision[number]),
                 answer_share=float(answer_cov[number] / (total_cov[number] or 1e-9)),
+                question_recall=float(min(coverage[number] / total, 1.0)),
             )
             for number in top.tolist()
         ]
@@ -273,6 +274,7 @@ class Matcher:
             s.place = sum(unit_weight[u] for u in matched_units if place_of[u]) / matched_weight
             s.number = sum(unit_weight[u] for u in matched_units if number_of[u]) / matched_weight
             s.uncovered = sum(unit_weight[u] for u in informative if u not in entry_units) / total
+            s.answer_recall = sum(unit_weight[u] for u in known_list if u in answer_units) / total
             s.phrasings = len(self.phrasing_range(number)) - (
                 1 if held_out and number == exclusion.entry else 0
             )
