@@ -71,7 +71,7 @@ class Matcher:
         cached = index.signature.get(number) if skip is None else None
         if cached is not None:
             return cached
-        idf = index.idf
+        weighted = index.weighted  # IDF x the bigram factor
         counts: dict[int, int] = {}
         sources = 0
         for p in self.phrasing_range(number):
@@ -86,16 +86,13 @@ class Matcher:
             for u in kw:
                 counts[u] = counts.get(u, 0) + 1
         scored = sorted(
-            ((idf[u] * self._unit_factor(u) * c / sources, u) for u, c in counts.items()),
+            ((weighted[u] * c / sources, u) for u, c in counts.items()),
             key=lambda item: (-item[0], item[1]),
         )[:top]
         signature = {u: float(w) for w, u in scored if w > 0}
         if skip is None:
             index.signature[number] = signature  # a benign race: every thread computes the same
         return signature
-
-    def _unit_factor(self, unit: int) -> float:
-        return self.weights.bigram if self._index.bigram[unit] else 1.0
 
     def unique_units(self, phrasing: int) -> frozenset[int]:
         """Units of a phrasing that no other phrasing or keyword of its entry has."""
