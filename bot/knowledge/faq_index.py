@@ -79,10 +79,18 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
     answer_token_lists: list[list[str]] = []
     vocabulary: set[str] = set()
     pairs: set[tuple[str, str]] = set()
+    cache: dict[str, list[str]] = {}  # FAQ texts repeat (keywords, boilerplate answers)
+
+    def tokens_of(text: str) -> list[str]:
+        tokens = cache.get(text)
+        if tokens is None:
+            tokens = cache[text] = analyzer.phrasing_tokens(text)
+        return tokens
+
     for number, entry in enumerate(book.entries.values()):
         entry_start.append(len(phr_entry))
         for text in entry.phrasings:
-            tokens = analyzer.phrasing_tokens(text)
+            tokens = tokens_of(text)
             units = [uid(u, len(unit_ids)) for u in _units(tokens)]
             phr_tokens.append(tokens)
             phr_units.append(units)
@@ -91,12 +99,12 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
             pairs.update(zip(tokens, tokens[1:], strict=False))
         kw: list[int] = []
         for text in entry.keywords:
-            tokens = analyzer.phrasing_tokens(text)
+            tokens = tokens_of(text)
             kw.extend(uid(u, len(unit_ids)) for u in _units(tokens))
             vocabulary.update(tokens)
             pairs.update(zip(tokens, tokens[1:], strict=False))
         keyword_units.append(kw)
-        answer_tokens = analyzer.phrasing_tokens(html_to_plain(entry.answer))
+        answer_tokens = tokens_of(html_to_plain(entry.answer))
         answer_token_lists.append(answer_tokens)
         vocabulary.update(answer_tokens)
     analyzer.set_vocabulary(vocabulary, pairs)

@@ -99,9 +99,12 @@ class Scored:
     place: float = 0.0  # share of its matched weight carried by place names
     number: float = 0.0  # share carried by numbers
     uncovered: float = 0.0  # weight of informative query words it misses, over the query weight
+    question_recall: float = 0.0  # share of the query weight its phrasings and keywords cover
+    answer_recall: float = 0.0  # share of the query weight its answer text covers
     phrasings: int = 0  # how many phrasings the entry has (the held-out one not counted)
     score: float = 0.0  # ranking score in [0, 1]
-    rank_logit: float = 0.0
+    rank_logit: float = 0.0  # the re-ranker's logit
+    rank_share: float = 0.0  # softmax of the logits over the query's candidates
 
 
 @dataclass

@@ -34,11 +34,11 @@ from bot.knowledge.match_types import (
     Weights,
 )
 from bot.knowledge.query_analysis import analyze, bundled_phrases
+from bot.knowledge.reranker import RERANK_DEPTH
 from bot.knowledge.smalltalk import SmalltalkKind
 
-RERANK_DEPTH = 12
 SHOWN = 3  # candidates offered as suggestions
-FEATURED = 2  # candidates whose coverage features the decision reads
+FEATURED = RERANK_DEPTH  # candidates whose coverage features the re-ranker and decision read
 
 
 class Matcher:
@@ -71,7 +71,7 @@ class Matcher:
         cached = index.signature.get(number) if skip is None else None
         if cached is not None:
             return cached
-        idf = index.idf
+        weighted = index.weighted  # IDF x the bigram factor
         counts: dict[int, int] = {}
         sources = 0
         for p in self.phrasing_range(number):
@@ -86,16 +86,13 @@ class Matcher:
             for u in kw:
                 counts[u] = counts.get(u, 0) + 1
         scored = sorted(
-            ((idf[u] * self._unit_factor(u) * c / sources, u) for u, c in counts.items()),
+            ((weighted[u] * c / sources, u) for u, c in counts.items()),
             key=lambda item: (-item[0], item[1]),
         )[:top]
         signature = {u: float(w) for w, u in scored if w > 0}
         if skip is None:
             index.signature[number] = signature  # a benign race: every thread computes the same
         return signature
-
-    def _unit_factor(self, unit: int) -> float:
-        return self.weights.bigram if self._index.bigram[unit] else 1.0
 
     def unique_units(self, phrasing: int) -> frozenset[int]:
         """Units of a phrasing that no other phrasing or keyword of its entry has."""
@@ -221,6 +218,7 @@ class Matcher:
                 recall=float(recall[number]),
                 precision=float(best_precision[number]),
                 answer_share=float(answer_cov[number] / (total_cov[number] or 1e-9)),
+                question_recall=float(min(coverage[number] / total, 1.0)),
             )
             for number in top.tolist()
         ]
@@ -273,6 +271,7 @@ class Matcher:
             s.place = sum(unit_weight[u] for u in matched_units if place_of[u]) / matched_weight
             s.number = sum(unit_weight[u] for u in matched_units if number_of[u]) / matched_weight
             s.uncovered = sum(unit_weight[u] for u in informative if u not in entry_units) / total
+            s.answer_recall = sum(unit_weight[u] for u in known_list if u in answer_units) / total
             s.phrasings = len(self.phrasing_range(number)) - (
                 1 if held_out and number == exclusion.entry else 0
             )
