@@ -180,7 +180,7 @@ class Decision:
         # tied: another candidate scores (nearly) as high lexically, or the re-ranker can hardly
         # tell the first two apart
         tied = len(scored) > 1 and (
-            scored[1].score > scored[0].score - MIN_SCORE_MARGIN
+            scored[1].score >= scored[0].score - MIN_SCORE_MARGIN  # equal: a guess
             or scored[0].rank_logit - scored[1].rank_logit < MIN_ANSWER_MARGIN
         )
         clear = scored[0].rank_share >= self.min_rank_share
