@@ -9,9 +9,7 @@ for what a crash leaves behind and why it is safe to finish.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +24,7 @@ from bot.broadcast.actions import ClaimedItem
 from bot.broadcast.content import Content, edit_content
 from bot.broadcast.outcomes import retry_after_seconds
 from bot.broadcast.pacing import Pacer
+from bot.broadcast.worker import BackgroundWorker
 from bot.db import in_session, is_sqlite, run_in_session
 from bot.models import ActionKind, ItemStatus, Topic
 from bot.storage import actions as rows
@@ -39,7 +38,9 @@ NOT_MODIFIED = "message is not modified"
 ActionDone = Callable[[actions.ActionReport], Awaitable[Any]]
 
 
-class ActionWorker:
+class ActionWorker(BackgroundWorker):
+    task_name = "action-worker"
+
     def __init__(
         self,
         engine: Engine,
@@ -70,68 +71,40 @@ class ActionWorker:
         self.idle_poll_seconds = idle_poll_seconds
         self.single_sender = is_sqlite(engine) if single_sender is None else single_sender
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._changed = asyncio.Event()
-        self._lanes: set[asyncio.Task] = set()
-        self._callbacks: set[asyncio.Task] = set()
         self._actions: dict[int, tuple[str, str, Content]] = {}  # kind, topic, new content
-        self._task: asyncio.Task | None = None
-        self._stopping = False
-
-    async def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._stopping = False
-            self._task = asyncio.create_task(self._serve(), name="action-worker")
-
-    async def stop(self, timeout: float = 30.0) -> None:
-        self._stopping = True
-        self._changed.set()
-        task, self._task = self._task, None
-        if task is None:
-            return
-        try:
-            await asyncio.wait_for(task, timeout)
-        except TimeoutError:
-            log.warning("action worker %s did not stop in %ss", self.worker_id, timeout)
-
-    def wake(self) -> None:
-        self._changed.set()
+        self._init_worker()
 
     async def run_until_idle(self, max_wait: float = 30.0) -> None:
         """For tests: work until nothing is due within `max_wait` seconds."""
         await asyncio.to_thread(self._recover)
         while True:
             if not await self._turn():
-                await self._drain()
+                await self._drain_lanes()
                 await self._close_finished()
                 due = await self._due_in()
                 if due is None or due > max_wait:
                     break
                 await asyncio.sleep(max(due, 0.05))
-        await asyncio.gather(*self._callbacks, return_exceptions=True)
+        await self._drain_callbacks()
 
     # -- loop -------------------------------------------------------------------------------
     async def _serve(self) -> None:
-        try:
-            await asyncio.to_thread(self._recover)
-            while not self._stopping:
-                try:
-                    if await self._turn():
-                        continue
-                    await self._close_finished()
-                    due = await self._due_in()
-                    poll = self.idle_poll_seconds
-                    await self._nap(poll if due is None else max(min(due, poll), 0.05))
-                except Exception:
-                    log.exception("action worker %s: step failed, retrying", self.worker_id)
-                    await self._nap(self.idle_poll_seconds)
-            await self._drain()
-            await run_in_session(self.engine, rows.release_items, worker_id=self.worker_id)
-            await self._close_finished()
-            await asyncio.gather(*self._callbacks, return_exceptions=True)
-        except asyncio.CancelledError:
-            for lane in list(self._lanes):
-                lane.cancel()
-            raise
+        await asyncio.to_thread(self._recover)
+        while not self._stopping:
+            try:
+                if await self._turn():
+                    continue
+                await self._close_finished()
+                due = await self._due_in()
+                poll = self.idle_poll_seconds
+                await self._nap(poll if due is None else max(min(due, poll), 0.05))
+            except Exception:
+                log.exception("action worker %s: step failed, retrying", self.worker_id)
+                await self._nap(self.idle_poll_seconds)
+        await self._drain_lanes()
+        await run_in_session(self.engine, rows.release_items, worker_id=self.worker_id)
+        await self._close_finished()
+        await self._drain_callbacks()
 
     def _recover(self) -> None:
         count = in_session(
@@ -163,35 +136,20 @@ class ActionWorker:
                 self._slots.release()
                 break
             self.pacer.chat_started(item.chat_id)
-            lane = asyncio.create_task(self._process(item))
-            self._lanes.add(lane)
-            lane.add_done_callback(self._lanes.discard)
+            self._start_lane(self._process(item))
         return bool(items)
-
-    async def _drain(self) -> None:
-        if self._lanes:
-            await asyncio.gather(*self._lanes, return_exceptions=True)
 
     async def _due_in(self) -> float | None:
         now = self.clock()
         due = await run_in_session(self.engine, rows.next_item_due, now=now, lease=self.lease)
         return None if due is None else max(0.0, (due - now).total_seconds())
 
-    async def _nap(self, seconds: float) -> None:
-        if seconds > 0 and not self._changed.is_set():
-            with contextlib.suppress(TimeoutError):
-                timeout = None if math.isinf(seconds) else seconds
-                await asyncio.wait_for(self._changed.wait(), timeout)
-        self._changed.clear()
-
     async def _close_finished(self) -> None:
         for action_id in await run_in_session(self.engine, rows.finish_actions, now=self.clock()):
             self._actions.pop(action_id, None)
             log.info("recall/edit %s finished", action_id)
             if self.on_done is not None:
-                task = asyncio.create_task(self._report(action_id))
-                self._callbacks.add(task)
-                task.add_done_callback(self._callbacks.discard)
+                self._start_callback(self._report(action_id))
 
     async def _report(self, action_id: int) -> None:
         try:

@@ -30,6 +30,7 @@ from bot.broadcast.content import send_content
 from bot.broadcast.pacing import Pacer
 from bot.broadcast.retry import FailurePolicy
 from bot.broadcast.side_tasks import DoneCallback, ProgressCallback, SideTasks
+from bot.broadcast.worker import BackgroundWorker
 from bot.config import Settings
 from bot.db import in_session, is_sqlite, retry_while_unavailable
 from bot.models import DeliveryStatus, utc_now
@@ -57,8 +58,10 @@ def opt_out_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
+class OutboxSender(BackgroundWorker, CampaignRules, FailurePolicy, SideTasks):
     """Claims due outbox rows in small batches and sends them, paced, with at most 2 in flight."""
+
+    task_name = "outbox-sender"
 
     def __init__(
         self,
@@ -108,13 +111,9 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
         self._queue: deque[ClaimedDelivery] = deque()
         self._campaigns: dict[int, CampaignInfo] = {}
         self._touched: set[int] = set()
-        self._lanes: set[asyncio.Task] = set()
-        self._callbacks: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(self.max_in_flight)  # every request
         self._free_slots = asyncio.Semaphore(max_in_flight)  # requests not paid for
-        self._changed = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._stopping = False
+        self._init_worker()
         self._recovered = False
         self._network_failures = 0
         self._next_housekeeping = 0.0
@@ -124,28 +123,7 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
         self._preempt = False
         self._next_fire_check = 0.0
 
-    # -- public -----------------------------------------------------------------------------
-    async def start(self) -> None:
-        """Run in the background until `stop()` (call from the bot's post_init)."""
-        if self._task is not None and not self._task.done():
-            return
-        self._stopping = False
-        self._task = asyncio.create_task(self._serve(until_idle=False), name="outbox-sender")
-
-    async def stop(self, timeout: float = 30.0) -> None:
-        """Finish the requests in flight, give back unsent claims, wait for callbacks."""
-        self._stopping = True
-        self._changed.set()
-        task, self._task = self._task, None
-        if task is None:
-            return
-        try:
-            await asyncio.wait_for(task, timeout)
-        except TimeoutError:
-            log.warning("outbox sender %s did not stop in %ss", self.worker_id, timeout)
-        except Exception:
-            log.exception("outbox sender %s failed", self.worker_id)
-
+    # -- public (start, stop, running: BackgroundWorker) ------------------------------------
     def wake(self, urgent: bool = False) -> None:
         """New work was queued: look for it now instead of at the next poll.
 
@@ -159,27 +137,21 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
     async def run_until_idle(self, max_wait: float = 60.0) -> None:
         """Send until nothing is due within `max_wait` seconds, close campaigns, run callbacks."""
         self._stopping = False
-        await self._serve(until_idle=True, max_wait=max_wait)
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        await self._cancellable(self._run(until_idle=True, max_wait=max_wait))
 
     # -- main loop --------------------------------------------------------------------------
-    async def _serve(self, *, until_idle: bool, max_wait: float = 0.0) -> None:
-        try:
-            await self._loop(until_idle, max_wait)
-            await self._drain_lanes()
-            if self._stopping:
-                self._queue.clear()
-                await self._in_session(store.release_claims, worker_id=self.worker_id)
-            await self._close_finished()
-            await self._drain_callbacks()
-        except asyncio.CancelledError:
-            # Killed, not stopped: requests in flight are abandoned like in a crash.
-            for lane in list(self._lanes):
-                lane.cancel()
-            raise
+    async def _serve(self) -> None:
+        await self._run(until_idle=False)
+
+    async def _run(self, *, until_idle: bool, max_wait: float = 0.0) -> None:
+        """Give back unsent claims when stopped, close campaigns, wait for callbacks."""
+        await self._loop(until_idle, max_wait)
+        await self._drain_lanes()
+        if self._stopping:
+            self._queue.clear()
+            await self._in_session(store.release_claims, worker_id=self.worker_id)
+        await self._close_finished()
+        await self._drain_callbacks()
 
     async def _loop(self, until_idle: bool, max_wait: float) -> None:
         while not self._stopping:
@@ -223,9 +195,7 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
                     self._queue.appendleft(row)
                     return True
                 self.pacer.chat_started(row.chat_id)
-                lane = asyncio.create_task(self._deliver(row, campaign, paid))
-                self._lanes.add(lane)
-                lane.add_done_callback(self._lanes.discard)
+                self._start_lane(self._deliver(row, campaign, paid))
             return False
         if self._queue or self._lanes:
             await self._nap(min(self._queue_wait(), 1.0))
@@ -294,16 +264,6 @@ class OutboxSender(CampaignRules, FailurePolicy, SideTasks):
             info = await self._campaign(campaign_id)
             if info.urgent:
                 self._preempt = True
-
-    async def _nap(self, seconds: float) -> None:
-        """Sleep up to `seconds`, waking early on `wake()`, a finished request or `stop()`."""
-        if seconds > 0 and not self._changed.is_set():
-            try:
-                timeout = None if math.isinf(seconds) else seconds
-                await asyncio.wait_for(self._changed.wait(), timeout)
-            except TimeoutError:
-                pass
-        self._changed.clear()
 
     # -- one delivery -----------------------------------------------------------------------
     async def _deliver(self, row: ClaimedDelivery, campaign: CampaignInfo, paid: bool) -> None:

@@ -80,24 +80,13 @@ class SideTasks:
             await self.on_campaign_done(report)
 
     def _fire(self, callback: Coroutine[Any, Any, None]) -> asyncio.Task:
-        task = asyncio.create_task(self._guarded(callback))
-        self._callbacks.add(task)
-        task.add_done_callback(self._callbacks.discard)
-        return task
+        return self._start_callback(self._guarded(callback))
 
     async def _guarded(self, callback: Coroutine[Any, Any, None]) -> None:
         try:
             await callback
         except Exception:
             log.exception("outbox sender callback failed")
-
-    async def _drain_lanes(self) -> None:
-        if self._lanes:
-            await asyncio.gather(*self._lanes, return_exceptions=True)
-
-    async def _drain_callbacks(self) -> None:
-        if self._callbacks:
-            await asyncio.gather(*self._callbacks, return_exceptions=True)
 
     async def _in_session(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`work(session, ...)` in its own transaction, off the event loop (replies stay fast)."""
