@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import FaqDirOption, TodayOption, faq_app, load_book, load_settings
+from bot.cli.common import (
+    FaqDirOption,
+    TodayOption,
+    faq_app,
+    load_book,
+    load_settings,
+    print_table,
+)
 from bot.knowledge.faq_files import load_faq_dir, stale_entries, unsourced_entries
 from bot.knowledge.matcher import Matcher
 from bot.texts import admins as texts
@@ -80,13 +87,11 @@ EVAL_METRICS = (
 )
 
 
-def _print_summary(summary: dict) -> None:
-    typer.echo(
-        f"{'cases':<22} {summary['cases']} ({summary['in_scope']} in scope, "
-        f"{summary['out_of_scope']} out of scope)"
-    )
-    for key, meaning in EVAL_METRICS:
-        typer.echo(f"{key:<22} {summary[key] * 100:6.1f}%   {meaning}")
+def _print_summary(summary: dict, extra: list[list[str]] | None = None) -> None:
+    cases = f"{summary['cases']} ({summary['in_scope']} in scope, {summary['out_of_scope']} out)"
+    rows = [["cases", cases, ""]]
+    rows += [[key, f"{summary[key] * 100:.1f}%", meaning] for key, meaning in EVAL_METRICS]
+    print_table(texts.EVAL_TITLE, list(texts.EVAL_COLUMNS), rows + (extra or []))
 
 
 @faq_app.command("eval")
@@ -151,15 +156,19 @@ def _faq_self_check(matcher: Matcher, show_misses: bool, as_json: bool) -> None:
         return
     typer.echo(texts.SELF_EVAL_INTRO_1)
     typer.echo(texts.SELF_EVAL_INTRO_2)
-    _print_summary(report.summary)
     decision = matcher.decision.report
-    if decision:
-        typer.echo(
-            f"{'answer_threshold':<22} {decision.get('answer_threshold', 0):6.3f}    "
-            f"fitted on {decision.get('cases', 0)} cases"
-        )
+    threshold = [
+        [
+            "answer_threshold",
+            f"{decision.get('answer_threshold', 0):.3f}",
+            f"fitted on {decision.get('cases', 0)} cases",
+        ]
+    ]
+    _print_summary(report.summary, threshold if decision else None)
     shown = report.confusions if show_misses else report.confusions[:15]
     if shown:
-        typer.echo(texts.CONFUSIONS_TITLE)
-        for a, b, n in shown:
-            typer.echo(f"  {a} -> {b}: {n}")
+        print_table(
+            texts.CONFUSIONS_TITLE,
+            list(texts.CONFUSION_COLUMNS),
+            [[a, b, str(n)] for a, b, n in shown],
+        )

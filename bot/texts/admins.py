@@ -72,7 +72,10 @@ SELF_EVAL_INTRO_1 = (
     "Tự kiểm tra: mỗi cách hỏi được giấu đi rồi hỏi lại (gõ không dấu, viết tắt, sai chính tả...),"
 )
 SELF_EVAL_INTRO_2 = "kèm câu ngoài phạm vi và mục bị giấu hẳn."
-CONFUSIONS_TITLE = "Các mục hay bị nhầm (mục bị giấu -> mục xếp đầu, số lần):"
+CONFUSIONS_TITLE = "Các mục hay bị nhầm"
+CONFUSION_COLUMNS = ("mục bị giấu", "mục xếp đầu", "số lần")
+EVAL_TITLE = "Độ chính xác của bộ FAQ"
+EVAL_COLUMNS = ("chỉ số", "giá trị", "ý nghĩa")
 DB_UNAVAILABLE = "Không kết nối/nâng cấp được cơ sở dữ liệu: {error}"
 DB_OK = "OK: cơ sở dữ liệu ở phiên bản {revision}."
 NO_UNANSWERED = "Không có câu hỏi nào chưa được trả lời."
