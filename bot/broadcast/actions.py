@@ -25,6 +25,11 @@ ACTIVE = (ActionStatus.QUEUED.value, ActionStatus.RUNNING.value)
 DELETE_WINDOW = timedelta(hours=48)
 
 
+class AlreadyRecalled(Exception):
+    """A recall is unique per campaign: this one was recalled already (pressed twice, or on
+    two replicas at once)."""
+
+
 @dataclass(frozen=True)
 class ClaimedItem:
     id: int

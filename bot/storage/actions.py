@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.broadcast.actions import (
@@ -19,6 +20,7 @@ from bot.broadcast.actions import (
     PENDING,
     SENDING,
     ActionReport,
+    AlreadyRecalled,
     ClaimedItem,
     clip_error,
     report_of,
@@ -112,25 +114,28 @@ def queue_recall(
 ) -> int:
     """Queue the deletion of every delivered copy; returns the action id.
 
-    A recall is unique per campaign: a second one raises IntegrityError (and its transaction
+    A recall is unique per campaign: a second one raises AlreadyRecalled (and its transaction
     must be rolled back). Call it for a finished campaign (the handler asks to /huy a running
     one first), so the recall covers everything that was delivered.
     """
-    action_id = session.execute(
-        CampaignAction.__table__.insert()
-        .values(
-            campaign_id=campaign_id,
-            kind=ActionKind.RECALL.value,
-            status=ActionStatus.QUEUED.value,
-            unique_key=f"recall:{campaign_id}",
-            created_by=created_by,
-            created_at=now,
-            total=0,
-            progress_chat_id=progress_chat_id,
-            progress_message_id=progress_message_id,
-        )
-        .returning(CampaignAction.id)
-    ).scalar_one()
+    try:
+        action_id = session.execute(
+            CampaignAction.__table__.insert()
+            .values(
+                campaign_id=campaign_id,
+                kind=ActionKind.RECALL.value,
+                status=ActionStatus.QUEUED.value,
+                unique_key=f"recall:{campaign_id}",
+                created_by=created_by,
+                created_at=now,
+                total=0,
+                progress_chat_id=progress_chat_id,
+                progress_message_id=progress_message_id,
+            )
+            .returning(CampaignAction.id)
+        ).scalar_one()
+    except IntegrityError as error:
+        raise AlreadyRecalled(campaign_id) from error
     _queue_items(session, action_id, campaign_id, first_only=False)
     return action_id
 

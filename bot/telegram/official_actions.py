@@ -13,7 +13,6 @@ import contextlib
 import logging
 import re
 
-from sqlalchemy.exc import IntegrityError
 from telegram import Bot, ForceReply, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -25,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.broadcast.actions import ActionReport
+from bot.broadcast.actions import ActionReport, AlreadyRecalled
 from bot.broadcast.content import send_content
 from bot.broadcast.drafts import DISCARDED, DRAFT, SCHEDULED
 from bot.broadcast.prepare import prepare_broadcast
@@ -197,7 +196,7 @@ async def on_recall_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             progress_chat_id=prompt.chat.id,
             progress_message_id=prompt.message_id,
         )
-    except IntegrityError:  # a recall is unique per campaign: pressed twice, or two replicas
+    except AlreadyRecalled:  # a recall is unique per campaign: pressed twice, or two replicas
         await query.answer(t.ALREADY_RECALLED.format(id=campaign_id), show_alert=True)
         return
     await query.answer(t.CONFIRMING)

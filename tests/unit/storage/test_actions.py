@@ -6,10 +6,9 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from bot.broadcast.actions import AMBIGUOUS
+from bot.broadcast.actions import AMBIGUOUS, AlreadyRecalled
 from bot.db import create_db_engine, in_session
 from bot.models import (
     ActionItem,
@@ -74,7 +73,7 @@ def test_a_recall_is_queued_once_with_every_copy(engine) -> None:
         (2, "1002,9"),
         (3, "1003"),
     ]
-    with pytest.raises(IntegrityError):
+    with pytest.raises(AlreadyRecalled):
         in_session(engine, actions.queue_recall, campaign_id, created_by=7, now=NOW)
     assert in_session(engine, actions.recall_of, campaign_id) == action_id
     report = in_session(engine, actions.action_report, action_id)
