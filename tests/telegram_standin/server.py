@@ -34,8 +34,6 @@ from aiohttp import web
 from .formatting import (
     detect_entities,
     merge_detected,
-    parse_markdown,
-    parse_markdown_v2,
     trim_text,
 )
 from .html_entities import EntityParseError, check_link, parse_html, utf16_len
@@ -747,30 +745,6 @@ class BotApiStandin:
         location = {"latitude": latitude, "longitude": longitude}
         return self._push_content(chat_id, {"location": location}, kwargs)
 
-    def push_contact(
-        self, chat_id: int, *, phone_number: str = "+84901234567", **kwargs: Any
-    ) -> dict:
-        contact = {
-            "phone_number": phone_number,
-            "first_name": kwargs.get("first_name", "An"),
-            "user_id": kwargs.get("user_id") or chat_id,
-        }
-        return self._push_content(chat_id, {"contact": contact}, kwargs)
-
-    def push_edit(self, chat_id: int, message_id: int, text: str) -> dict:
-        """The user edits their earlier text message: an ``edited_message`` update."""
-        chat = self._chat(chat_id)
-        original = chat.messages.get(message_id)
-        if original is None or original.get("from", {}).get("is_bot"):
-            raise ValueError(f"chat {chat_id} has no user message {message_id}")
-        edited = {k: v for k, v in original.items() if k not in ("entities", "text")}
-        edited["text"] = text
-        if found := detect_entities(text):
-            edited["entities"] = found
-        edited["edit_date"] = int(time.time())
-        chat.messages[message_id] = edited
-        return self.push_update("edited_message", edited)
-
     def user_deletes(self, chat_id: int, message_id: int) -> None:
         """The user deletes a message in their chat (no update is sent to the bot)."""
         chat = self._chat(chat_id)
@@ -816,9 +790,6 @@ class BotApiStandin:
     def pending_updates(self) -> list[dict]:
         """Updates not yet confirmed by the bot (getUpdates offset) or delivered (webhook)."""
         return list(self._updates)
-
-    def chat_commands(self, scope: dict | None = None, language_code: str = "") -> list[dict]:
-        return list(self._commands.get(self._commands_key(scope, language_code), []))
 
     @property
     def webhook(self) -> dict | None:
@@ -1258,11 +1229,7 @@ class BotApiStandin:
                 plain, found = text, _explicit_entities(entities)
             elif mode.lower() == "html":
                 plain, found = parse_html(text)
-            elif mode.lower() == "markdownv2":
-                plain, found = parse_markdown_v2(text)
-            elif mode.lower() == "markdown":
-                plain, found = parse_markdown(text)
-            else:
+            else:  # the bot sends HTML only; the Markdown modes are not modelled
                 raise _bad("unsupported parse_mode")
         except EntityParseError as error:
             raise _bad(f"can't parse entities: {error}") from None
