@@ -79,13 +79,15 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
     answer_token_lists: list[list[str]] = []
     vocabulary: set[str] = set()
     pairs: set[tuple[str, str]] = set()
-    cache: dict[str, list[str]] = {}  # FAQ texts repeat (keywords, boilerplate answers)
-
-    def tokens_of(text: str) -> list[str]:
-        tokens = cache.get(text)
-        if tokens is None:
-            tokens = cache[text] = analyzer.phrasing_tokens(text)
-        return tokens
+    answers = [html_to_plain(entry.answer) for entry in book.entries.values()]
+    # FAQ texts repeat (keywords, boilerplate answers): each distinct one is analysed once
+    distinct = list(
+        dict.fromkeys(
+            [t for e in book.entries.values() for t in (*e.phrasings, *e.keywords)] + answers
+        )
+    )
+    cache = dict(zip(distinct, analyzer.phrasing_tokens_many(distinct), strict=True))
+    tokens_of = cache.__getitem__
 
     for number, entry in enumerate(book.entries.values()):
         entry_start.append(len(phr_entry))
@@ -104,7 +106,7 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
             vocabulary.update(tokens)
             pairs.update(zip(tokens, tokens[1:], strict=False))
         keyword_units.append(kw)
-        answer_tokens = tokens_of(html_to_plain(entry.answer))
+        answer_tokens = tokens_of(answers[number])
         answer_token_lists.append(answer_tokens)
         vocabulary.update(answer_tokens)
     analyzer.set_vocabulary(vocabulary, pairs)
