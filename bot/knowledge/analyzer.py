@@ -202,10 +202,7 @@ class Analyzer:
         for i in [i for i, token in enumerate(stream) if token == "minh"]:
             if i == 0 or stream[i - 1] != "chung":
                 dropped.add(i)
-        out: list[list[str]] = [[]]
-        for i, token in enumerate(stream):
-            if token == _SEPARATOR:
-                out.append([])
-            elif token not in FILLER_TOKENS and i not in dropped:
-                out[-1].append(token)
-        return out
+        for i in dropped:
+            stream[i] = "a"  # a filler token
+        kept = " ".join([token for token in stream if token not in FILLER_TOKENS])
+        return [part.split() for part in kept.split(_SEPARATOR)]

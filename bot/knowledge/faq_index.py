@@ -4,6 +4,7 @@ answer, their IDF weights, and unit -> entry / phrasing postings as CSR arrays."
 from __future__ import annotations
 
 import math
+from itertools import chain
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,40 +88,57 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
         )
     )
     cache = dict(zip(distinct, analyzer.phrasing_tokens_many(distinct), strict=True))
-    tokens_of = cache.__getitem__
-
-    for number, entry in enumerate(book.entries.values()):
+    entries = list(book.entries.values())
+    # unit ids in order of first appearance: phrasings and keywords entry by entry, then answers
+    unit_strings = {
+        text: _units(cache[text]) for e in entries for text in (*e.phrasings, *e.keywords)
+    }
+    unit_ids.update(
+        (u, i)
+        for i, u in enumerate(
+            dict.fromkeys(
+                chain.from_iterable(
+                    unit_strings[t] for e in entries for t in (*e.phrasings, *e.keywords)
+                )
+            )
+        )
+    )
+    ids_of = {text: list(map(unit_ids.__getitem__, us)) for text, us in unit_strings.items()}
+    for number, entry in enumerate(entries):
         entry_start.append(len(phr_entry))
         for text in entry.phrasings:
-            tokens = tokens_of(text)
-            units = [uid(u, len(unit_ids)) for u in _units(tokens)]
-            phr_tokens.append(tokens)
-            phr_units.append(units)
+            phr_tokens.append(cache[text])
+            phr_units.append(ids_of[text])
             phr_entry.append(number)
-            vocabulary.update(tokens)
-            pairs.update(zip(tokens, tokens[1:], strict=False))
         kw: list[int] = []
         for text in entry.keywords:
-            tokens = tokens_of(text)
-            kw.extend(uid(u, len(unit_ids)) for u in _units(tokens))
-            vocabulary.update(tokens)
-            pairs.update(zip(tokens, tokens[1:], strict=False))
+            kw.extend(ids_of[text])
         keyword_units.append(kw)
-        answer_tokens = tokens_of(answers[number])
-        answer_token_lists.append(answer_tokens)
-        vocabulary.update(answer_tokens)
+        answer_token_lists.append(cache[answers[number]])
+    vocabulary.update(chain.from_iterable(cache.values()))
+    for text in unit_strings:
+        tokens = cache[text]
+        pairs.update(zip(tokens, tokens[1:], strict=False))
     analyzer.set_vocabulary(vocabulary, pairs)
     n_entry_units = len(unit_ids)
+    for u in dict.fromkeys(chain.from_iterable(answer_token_lists)):
+        uid(u, len(unit_ids))
     answer_rows: list[int] = []
     answer_cols: list[int] = []
     answer_units: list[frozenset[int]] = []
-    for number, tokens in enumerate(answer_token_lists):
-        # answer bigrams count only when some phrasing has them; answer words always
-        units = {uid(t, len(unit_ids)) for t in tokens}
-        units.update(
-            unit_ids[u] for u in _units(tokens)[len(tokens) :] if u in unit_ids
-        )  # bigrams seen in phrasings
-        answer_units.append(frozenset(units))
+    answer_sets: dict[str, frozenset[int]] = {}
+    for number, text in enumerate(answers):
+        units = answer_sets.get(text)
+        if units is None:
+            tokens = cache[text]
+            # answer bigrams count only when some phrasing has them; answer words always
+            found = set(map(unit_ids.__getitem__, tokens))
+            found.update(
+                unit_ids[u] for u in _units(tokens)[len(tokens) :] if u in unit_ids
+            )  # bigrams seen in phrasings
+            units = answer_sets[text] = frozenset(found)
+        answer_units.append(units)
+        answer_cols.extend(units)
         answer_rows.extend([number] * len(units))
         answer_cols.extend(units)
     n_units = len(unit_ids)
