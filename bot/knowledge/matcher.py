@@ -246,32 +246,48 @@ class Matcher:
     ) -> None:
         """Fill in the candidates' coverage features (rare words, signature, place names...)."""
         index = self._index
-        idf = index.idf
-        known_list = ids[known].tolist()
-        unit_weight = dict(zip(ids.tolist(), effective.tolist(), strict=True))
-        place_of = dict(zip(ids.tolist(), places.tolist(), strict=True))
-        number_of = dict(zip(ids.tolist(), numbers.tolist(), strict=True))
-        informative = [u for u in known_list if idf[u] >= index.informative_idf and not place_of[u]]
-        rarest = max((idf[u] for u in known_list if not place_of[u]), default=0.0)
+        known_ids = ids[known]
+        known_list = known_ids.tolist()
+        known_set = set(known_list)
+        weight = effective[known]
+        place = places[known]
+        number_of = numbers[known]
+        idf = index.idf[known_ids]
+        not_place = ~place
+        informative = (idf >= index.informative_idf) & not_place
+        rarest = float(idf[not_place].max()) if not_place.any() else 0.0
         held_out = exclusion is not None and exclusion.phrasing is not None
-        for s in scored:
+        excluded = exclusion.entry if held_out else None
+        entry_sets = [
+            index.entry_units[s.entry] - self.unique_units(exclusion.phrasing)
+            if s.entry == excluded
+            else index.entry_units[s.entry]
+            for s in scored
+        ]
+        shape = (len(scored), len(known_list))
+        in_entry = np.array([[u in e for u in known_list] for e in entry_sets], bool).reshape(shape)
+        in_answer = np.array(
+            [[u in index.answer_units[s.entry] for u in known_list] for s in scored], bool
+        ).reshape(shape)
+        matched = in_entry | in_answer
+        matched_weight = matched @ weight
+        matched_weight[matched_weight == 0] = 1e-9
+        place_share = ((matched & place) @ weight) / matched_weight
+        number_share = ((matched & number_of) @ weight) / matched_weight
+        uncovered = ((~in_entry & informative) @ weight) / total
+        answer_recall = (in_answer @ weight) / total
+        rare = np.where(matched & not_place, idf, 0.0).max(axis=1, initial=0.0)
+        rare = rare / rarest if rarest else np.zeros(len(scored))
+        for position, s in enumerate(scored):
             number = s.entry
-            entry_units = index.entry_units[number]
-            answer_units = index.answer_units[number]
-            if held_out and number == exclusion.entry:
-                entry_units = entry_units - self.unique_units(exclusion.phrasing)
-            matched_units = [u for u in known_list if u in entry_units or u in answer_units]
-            matched_weight = sum(unit_weight[u] for u in matched_units) or 1e-9
-            skip = exclusion.phrasing if held_out and number == exclusion.entry else None
-            sig = self.signature(number, skip)
+            sig = self.signature(number, exclusion.phrasing if number == excluded else None)
             sig_total = sum(sig.values()) or 1.0
-            s.signature = sum(v for u, v in sig.items() if u in unit_weight) / sig_total
-            covered_rare = max((idf[u] for u in matched_units if not place_of[u]), default=0.0)
-            s.rare = covered_rare / rarest if rarest else 0.0
-            s.place = sum(unit_weight[u] for u in matched_units if place_of[u]) / matched_weight
-            s.number = sum(unit_weight[u] for u in matched_units if number_of[u]) / matched_weight
-            s.uncovered = sum(unit_weight[u] for u in informative if u not in entry_units) / total
-            s.answer_recall = sum(unit_weight[u] for u in known_list if u in answer_units) / total
+            s.signature = sum(v for u, v in sig.items() if u in known_set) / sig_total
+            s.rare = float(rare[position])
+            s.place = float(place_share[position])
+            s.number = float(number_share[position])
+            s.uncovered = float(uncovered[position])
+            s.answer_recall = float(answer_recall[position])
             s.phrasings = len(self.phrasing_range(number)) - (
                 1 if held_out and number == exclusion.entry else 0
             )
