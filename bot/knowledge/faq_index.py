@@ -56,7 +56,7 @@ def _units(tokens: list[str]) -> list[str]:
 
 def _csr(rows: list[int], cols: list[int], n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """Row -> its columns, as (pointer, columns) arrays; the (row, col) pairs are distinct."""
-    if not rows:
+    if not len(rows):
         return np.zeros(n_rows + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
     r = np.asarray(rows, dtype=np.int64)
     c = np.asarray(cols, dtype=np.int32)
@@ -64,6 +64,31 @@ def _csr(rows: list[int], cols: list[int], n_rows: int) -> tuple[np.ndarray, np.
     ptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(r, minlength=n_rows), out=ptr[1:])
     return ptr, c[order]
+
+
+def _flatten(groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(group number, unit) of every unit of the groups, as arrays."""
+    lengths = np.fromiter(map(len, groups), np.int64, len(groups))
+    units = np.fromiter(chain.from_iterable(groups), np.int64, int(lengths.sum()))
+    return np.repeat(np.arange(len(groups)), lengths), units
+
+
+def _distinct_pairs(
+    rows: np.ndarray, units: np.ndarray, n_units: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (row, unit) pairs, sorted by row then unit."""
+    width = max(n_units, 1)
+    key = np.sort(rows.astype(np.int64) * width + units)  # np.unique hashes: 50x slower here
+    if len(key):
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    return key // width, key % width
+
+
+def _split(cols: np.ndarray, rows: np.ndarray, n_rows: int) -> list[list[int]]:
+    """Per row, its columns (rows sorted), as lists."""
+    bounds = np.searchsorted(rows, np.arange(n_rows + 1)).tolist()
+    flat = cols.tolist()
+    return [flat[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex:
@@ -123,8 +148,6 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
     n_entry_units = len(unit_ids)
     for u in dict.fromkeys(chain.from_iterable(answer_token_lists)):
         uid(u, len(unit_ids))
-    answer_rows: list[int] = []
-    answer_cols: list[int] = []
     answer_units: list[frozenset[int]] = []
     answer_sets: dict[str, frozenset[int]] = {}
     for number, text in enumerate(answers):
@@ -138,20 +161,16 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
             )  # bigrams seen in phrasings
             units = answer_sets[text] = frozenset(found)
         answer_units.append(units)
-        answer_cols.extend(units)
-        answer_rows.extend([number] * len(units))
-        answer_cols.extend(units)
     n_units = len(unit_ids)
-    entry_units: list[frozenset[int]] = [frozenset() for _ in range(n)]
-    starts_list = entry_start + [len(phr_units)]
-    entry_rows, entry_cols = [], []
-    for number in range(n):
-        units_of_entry: set[int] = set(keyword_units[number])
-        for p in range(starts_list[number], starts_list[number + 1]):
-            units_of_entry.update(phr_units[p])
-        entry_units[number] = frozenset(units_of_entry)
-        entry_cols.extend(units_of_entry)
-        entry_rows.extend([number] * len(units_of_entry))
+    # distinct (phrasing, unit) and (entry, unit) pairs, sorted, by numpy
+    phr_row, phr_col = _distinct_pairs(*_flatten(phr_units), n_units)
+    kw_row, kw_col = _flatten(keyword_units)
+    entry_rows, entry_cols = _distinct_pairs(
+        np.concatenate((np.asarray(phr_entry, dtype=np.int64)[phr_row], kw_row)),
+        np.concatenate((phr_col, kw_col)),
+        n_units,
+    )
+    entry_units = [frozenset(u) for u in _split(entry_cols, entry_rows, n)]
     # unit -> entries (phrasings and keywords)
     entry_ptr, entry_post = _csr(entry_cols, entry_rows, n_units)
     df = np.diff(entry_ptr).astype(np.float64)
@@ -169,20 +188,17 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
     names = list(unit_ids)
     bigram = np.array(["_" in u for u in names], dtype=bool)
     weighted = idf * np.where(bigram, weights.bigram, 1.0)
-    phr_sets = [sorted(set(u)) for u in phr_units]
-    phr_lengths = np.fromiter(map(len, phr_sets), dtype=np.int64, count=len(phr_sets))
-    phr_cols = [u for units in phr_sets for u in units]
-    phr_rows = np.repeat(np.arange(len(phr_sets)), phr_lengths).tolist()
-    phr_ptr, phr_post = _csr(phr_cols, phr_rows, n_units)
+    phr_sets = _split(phr_col, phr_row, len(phr_units))
+    phr_lengths = np.bincount(phr_row, minlength=len(phr_units))
+    phr_ptr, phr_post = _csr(phr_col, phr_row, n_units)
     phr_weight = np.zeros(len(phr_sets))
-    if phr_cols:
+    if len(phr_col):
         starts = np.concatenate(([0], np.cumsum(phr_lengths)[:-1]))
         nonempty = phr_lengths > 0
-        sums = np.add.reduceat(weighted[np.asarray(phr_cols)], starts[nonempty])
+        sums = np.add.reduceat(weighted[phr_col], starts[nonempty])
         phr_weight[nonempty] = sums
-    phr_arrays = phr_sets
     informative = float(np.median(idf[in_entries])) if in_entries.any() else 0.0
-    counts = np.diff(np.append(entry_start, len(phr_arrays))).astype(np.float64)
+    counts = np.diff(np.append(entry_start, len(phr_sets))).astype(np.float64)
     boost = 1.0 + weights.sparse_answer / np.maximum(counts, 1.0)
     return FaqIndex(
         ids=ids,
@@ -199,7 +215,7 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
         phr_entry=np.asarray(phr_entry, dtype=np.int64),
         entry_start=np.asarray(entry_start, dtype=np.int64),
         phr_folded=[" ".join(t) for t in phr_tokens],
-        phr_units=phr_arrays,
+        phr_units=phr_sets,
         entry_units=entry_units,
         answer_units=answer_units,
         signature={},
