@@ -38,6 +38,7 @@ from bot.knowledge.decision import (
     prior_decision,
     sigmoid,
 )
+from bot.knowledge.gc_pause import gc_paused
 from bot.knowledge.match_types import MatchStatus
 from bot.knowledge.reranker import fit_conditional_logit, rank_group
 
@@ -229,6 +230,7 @@ def labelled_runs(matcher: Matcher, labelled: list) -> list[CaseRun]:
     return runs
 
 
+@gc_paused()
 def calibrate(matcher: Matcher, seed: int = SEED) -> Decision:
     """Fit the decision to the matcher's FAQ."""
     if matcher.entry_count == 0:

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.facts import FACTS_FILE, FactsError, fill_facts, load_facts
+from bot.knowledge.gc_pause import gc_paused
 from bot.telegram_html import html_problems
 from bot.texts import validation as texts
 from bot.yaml_files import DuplicateKey, YamlDocument, YamlFileError, read_yaml
@@ -324,6 +325,7 @@ def _load_entries_file(
     return entries
 
 
+@gc_paused()
 def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FaqProblem]]:
     """Load every valid entry and collect every problem; one bad entry never hides others."""
     directory = Path(directory)

@@ -4,13 +4,14 @@ answer, their IDF weights, and unit -> entry / phrasing postings as CSR arrays."
 from __future__ import annotations
 
 import math
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
 from bot.knowledge.analyzer import Analyzer
 from bot.knowledge.faq_files import FaqBook
+from bot.knowledge.gc_pause import gc_paused
 from bot.knowledge.match_types import Weights
 from bot.telegram_html import html_to_plain
 
@@ -91,6 +92,7 @@ def _split(cols: np.ndarray, rows: np.ndarray, n_rows: int) -> list[list[int]]:
     return [flat[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
+@gc_paused()
 def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex:
     """Index every phrasing, keyword and answer of `book` (and give `analyzer` its vocabulary)."""
     ids = list(book.entries)
@@ -150,7 +152,7 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
         uid(u, len(unit_ids))
     answer_units: list[frozenset[int]] = []
     answer_sets: dict[str, frozenset[int]] = {}
-    for number, text in enumerate(answers):
+    for text in answers:
         units = answer_sets.get(text)
         if units is None:
             tokens = cache[text]
