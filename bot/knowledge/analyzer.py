@@ -191,17 +191,18 @@ class Analyzer:
         phrases_of = self._filler_phrases
         dropped: set[int] = set()
         done = 0
-        for i in [i for i, token in enumerate(stream) if token in phrases_of]:
+        special = phrases_of.keys() | {"minh"}
+        for i in [i for i, token in enumerate(stream) if token in special]:
+            token = stream[i]
+            if token == "minh" and (i == 0 or stream[i - 1] != "chung"):
+                dropped.add(i)  # the pronoun, not "chung minh"
             if i < done:
                 continue
-            for phrase in phrases_of[stream[i]]:
+            for phrase in phrases_of.get(token, ()):
                 if tuple(stream[i : i + len(phrase)]) == phrase:
                     dropped.update(range(i, i + len(phrase)))
                     done = i + len(phrase)
                     break
-        for i in [i for i, token in enumerate(stream) if token == "minh"]:
-            if i == 0 or stream[i - 1] != "chung":
-                dropped.add(i)
         for i in dropped:
             stream[i] = "a"  # a filler token
         kept = " ".join([token for token in stream if token not in FILLER_TOKENS])

@@ -34,7 +34,7 @@ class FaqIndex:
     phr_entry: np.ndarray  # per phrasing: its entry
     entry_start: np.ndarray  # per entry: its first phrasing (phrasings are grouped by entry)
     phr_folded: list[str]
-    phr_units: list[list[int]]  # per phrasing: its unit ids, sorted
+    phr_units: Rows  # per phrasing: its unit ids, sorted
     entry_units: list[frozenset[int]]
     answer_units: list[frozenset[int]]  # all units of the answer text
     signature: dict[int, dict[int, float]]  # per entry (computed when first needed)
@@ -83,6 +83,23 @@ def _distinct_pairs(
     if len(key):
         key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     return key // width, key % width
+
+
+class Rows:
+    """Per row, its columns (a list), sliced on demand from one flat list: most phrasings'
+    units are never read one by one, only through the postings."""
+
+    __slots__ = ("_flat", "_bounds")
+
+    def __init__(self, cols: np.ndarray, rows: np.ndarray, n_rows: int):
+        self._bounds = np.searchsorted(rows, np.arange(n_rows + 1)).tolist()
+        self._flat = cols.tolist()
+
+    def __len__(self) -> int:
+        return len(self._bounds) - 1
+
+    def __getitem__(self, row: int) -> list[int]:
+        return self._flat[self._bounds[row] : self._bounds[row + 1]]
 
 
 def _split(cols: np.ndarray, rows: np.ndarray, n_rows: int) -> list[list[int]]:
@@ -190,7 +207,7 @@ def build_index(book: FaqBook, analyzer: Analyzer, weights: Weights) -> FaqIndex
     names = list(unit_ids)
     bigram = np.array(["_" in u for u in names], dtype=bool)
     weighted = idf * np.where(bigram, weights.bigram, 1.0)
-    phr_sets = _split(phr_col, phr_row, len(phr_units))
+    phr_sets = Rows(phr_col, phr_row, len(phr_units))
     phr_lengths = np.bincount(phr_row, minlength=len(phr_units))
     phr_ptr, phr_post = _csr(phr_col, phr_row, n_units)
     phr_weight = np.zeros(len(phr_sets))
