@@ -18,21 +18,10 @@ from typing import Any
 from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.faq_admin.edit_outcomes import FaqEditError
-from bot.faq_admin.entry_fields import STRING_LISTS
+from bot.faq_admin.entry_fields import ENTRY_KEYS, STRING_LISTS
 from bot.texts import validation as texts
 
-COLUMNS = (
-    "category",
-    "id",
-    "question",
-    "variants",
-    "keywords",
-    "answer",
-    "links",
-    "related",
-    "sources",
-    "checked",
-)
+COLUMNS = ("category", *ENTRY_KEYS)  # a sheet row: the entry's file category, then its keys
 REQUIRED_COLUMNS = ("category", "id", "question", "answer")
 LIST_COLUMNS = STRING_LISTS | {"links"}
 SHEET_TITLE = "FAQ"
