@@ -1,9 +1,15 @@
-"""Rows for the outbox tests: subscribers seeded in bulk, delivery statuses read and set."""
+"""Rows for the outbox tests: subscribers seeded in bulk, delivery statuses read and set, and
+several replicas (engines) doing one thing at the same moment."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+import threading
+from collections.abc import Callable
+from typing import Any
 
+from sqlalchemy import func, insert, select, update
+
+from bot.db import create_db_engine
 from bot.models import Delivery, Subscription, Topic, User, utc_now
 
 
@@ -34,3 +40,31 @@ def set_rows(engine, campaign_id: int, chat_ids, **values) -> None:
             .where(Delivery.campaign_id == campaign_id, Delivery.chat_id.in_(chat_ids))
             .values(**values)
         )
+
+
+def delivery_count(engine, campaign_id: int) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.count()).select_from(Delivery).where(Delivery.campaign_id == campaign_id)
+        ).scalar_one()
+
+
+def replicas_at_once(database_url: str, count: int, work: Callable[[Any, int], Any]) -> list:
+    """`work(engine, index)` on `count` engines of their own, released together by a barrier;
+    returns the results in replica order."""
+    engines = [create_db_engine(database_url) for _ in range(count)]
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = work(engines[index], index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for replica in engines:
+        replica.dispose()
+    return results

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot.broadcast.actions import AMBIGUOUS, AlreadyRecalled
-from bot.db import create_db_engine, in_session
+from bot.db import in_session
 from bot.models import (
     ActionItem,
     ActionStatus,
@@ -22,6 +21,8 @@ from bot.models import (
 )
 from bot.storage import actions
 from bot.storage.campaigns import create_campaign
+
+from .outbox_rows import replicas_at_once
 
 NOW = datetime(2026, 12, 2, 5, 0)
 LEASE = timedelta(seconds=60)
@@ -100,25 +101,14 @@ def test_an_edit_waits_for_confirmation_then_changes_the_text_once(engine) -> No
 def test_workers_never_share_an_item(engine, database_url) -> None:
     campaign_id = delivered(engine, range(1, 13))
     action_id = in_session(engine, actions.queue_recall, campaign_id, created_by=7, now=NOW)
-    engines = [create_db_engine(database_url) for _ in range(3)]
-    barrier = threading.Barrier(len(engines))
-    claimed: dict[str, list[int]] = {}
 
-    def claim(index: int) -> None:
-        barrier.wait()
-        worker = f"w{index}"
+    def claim(replica, index: int) -> list[int]:
         rows = in_session(
-            engines[index], actions.claim_items, worker_id=worker, now=NOW, lease=LEASE, limit=5
+            replica, actions.claim_items, worker_id=f"w{index}", now=NOW, lease=LEASE, limit=5
         )
-        claimed[worker] = [item.chat_id for item in rows]
+        return [item.chat_id for item in rows]
 
-    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(engines))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for replica in engines:
-        replica.dispose()
+    claimed = dict(enumerate(replicas_at_once(database_url, 3, claim)))
     every = [chat for chats in claimed.values() for chat in chats]
     assert sorted(every) == list(range(1, 13)) and len(every) == len(set(every))
     assert in_session(engine, actions.action_report, action_id).status == "running"

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from bot.broadcast.content import Content, MediaItem
-from bot.db import create_db_engine, in_session
-from bot.models import Delivery, Topic
-from bot.storage import citizens
+from bot.db import in_session
+from bot.models import Topic
 from bot.storage import drafts as store
 from bot.storage.campaigns import recent_campaigns
 
+from .outbox_rows import delivery_count, replicas_at_once, seed
+
 NOW = datetime(2026, 12, 2, 5, 0)
-
-
-def seed(engine, chat_ids) -> None:
-    for chat_id in chat_ids:
-        in_session(engine, citizens.touch_user, chat_id, "An")
-        in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
-
-
-def delivery_count(engine, campaign_id) -> int:
-    with engine.connect() as connection:
-        return connection.execute(
-            select(func.count()).select_from(Delivery).where(Delivery.campaign_id == campaign_id)
-        ).scalar_one()
 
 
 def test_draft_round_trip_keeps_the_content(engine) -> None:
@@ -81,21 +66,9 @@ def test_two_replicas_pressing_at_once_queue_once(engine, database_url) -> None:
         created_by=7,
         now=NOW,
     )
-    engines = [create_db_engine(database_url) for _ in range(4)]
-    barrier = threading.Barrier(len(engines))
-    results: list[int | None] = []
-
-    def press(replica) -> None:
-        barrier.wait()
-        results.append(in_session(replica, store.queue_draft, draft.id))
-
-    threads = [threading.Thread(target=press, args=(e,)) for e in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for replica in engines:
-        replica.dispose()
+    results = replicas_at_once(
+        database_url, 4, lambda replica, _i: in_session(replica, store.queue_draft, draft.id)
+    )
     assert sorted(results, key=lambda r: r is None) == [50, None, None, None]
     assert delivery_count(engine, draft.id) == 50
 
