@@ -48,9 +48,3 @@ def fire_due(engine: Engine, *, now: datetime) -> list[int]:
         if in_session(engine, rows.queue_draft, campaign_id, from_status=SCHEDULED) is not None
     ]
 
-
-def next_scheduled(engine: Engine) -> datetime | None:
-    """When the sender must wake for the next scheduled campaign."""
-    from bot.storage import drafts as rows
-
-    return in_session(engine, rows.next_scheduled)

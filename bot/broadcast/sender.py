@@ -34,6 +34,7 @@ from bot.broadcast.worker import BackgroundWorker
 from bot.config import Settings
 from bot.db import in_session, is_sqlite, retry_while_unavailable
 from bot.models import DeliveryStatus, utc_now
+from bot.storage import drafts as draft_rows
 from bot.storage import outbox as store
 from bot.texts import officials as texts
 
@@ -250,11 +251,17 @@ class OutboxSender(BackgroundWorker, CampaignRules, FailurePolicy, SideTasks):
 
     async def _due_in(self) -> float | None:
         now = self.clock()
-        due = await self._in_session(store.next_due, now=now, lease=self.lease)
-        scheduled = await self._db(drafts.next_scheduled, self.engine)
+        due, scheduled = await self._in_session(self._next_wake_ups, now)
         if scheduled is not None and (due is None or scheduled < due):
             due = scheduled
         return None if due is None else max(0.0, (due - now).total_seconds())
+
+    def _next_wake_ups(self, session, now: datetime) -> tuple[datetime | None, datetime | None]:
+        """When the next outbox row and the next "Hẹn giờ" campaign are due, in one session."""
+        return (
+            store.next_due(session, now=now, lease=self.lease),
+            draft_rows.next_scheduled(session),
+        )
 
     async def _fire_scheduled(self) -> None:
         """ "Hẹn giờ" campaigns whose time has come are queued, each exactly once."""

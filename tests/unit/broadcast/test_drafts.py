@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.broadcast.content import Content
-from bot.broadcast.drafts import fire_due, next_scheduled
+from bot.broadcast.drafts import fire_due
 from bot.db import in_session
 from bot.models import Topic
 from bot.storage import drafts
@@ -27,9 +27,9 @@ def test_a_due_scheduled_campaign_fires_once_across_replicas(engine, database_ur
     )
     assert in_session(engine, drafts.schedule_draft, draft.id, at=NOW + timedelta(minutes=5))
     assert fire_due(engine, now=NOW) == []
-    assert next_scheduled(engine) == NOW + timedelta(minutes=5)
+    assert in_session(engine, drafts.next_scheduled) == NOW + timedelta(minutes=5)
     later = NOW + timedelta(minutes=6)
     fired = replicas_at_once(database_url, 4, lambda replica, _i: fire_due(replica, now=later))
     assert sorted(fired) == [[], [], [], [draft.id]]
     assert delivery_count(engine, draft.id) == 20
-    assert next_scheduled(engine) is None
+    assert in_session(engine, drafts.next_scheduled) is None
