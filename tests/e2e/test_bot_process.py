@@ -47,6 +47,19 @@ async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Proces
     )  # fmt: skip
 
 
+def queued_campaign(env: dict, text: str):
+    """The bot's database with every subscriber in it and one announcement queued to them."""
+    engine = create_db_engine(env["DATABASE_URL"])
+    upgrade_database(engine)
+    for chat_id in SUBSCRIBERS:
+        in_session(engine, citizens.touch_user, chat_id, "An")
+        in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
+    campaign = in_session(
+        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text=text, created_by=None
+    )
+    return engine, campaign
+
+
 def delivered(standin: BotApiStandin) -> Counter:
     return Counter(m["chat_id"] for m in standin.sent_messages if m["chat_id"] in SUBSCRIBERS)
 
@@ -55,14 +68,7 @@ async def test_sigkill_mid_broadcast_then_restart_sends_each_chat_at_most_once(
     standin: BotApiStandin, tmp_path: Path
 ) -> None:
     env = bot_env(standin, tmp_path)
-    engine = create_db_engine(env["DATABASE_URL"])
-    upgrade_database(engine)
-    for chat_id in SUBSCRIBERS:
-        in_session(engine, citizens.touch_user, chat_id, "An")
-        in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
-    campaign = in_session(
-        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Thông báo", created_by=None
-    )
+    engine, campaign = queued_campaign(env, "Thông báo")
     standin.global_rate_limit = 30
     log = tmp_path / "bot.log"
 
@@ -144,14 +150,7 @@ async def test_sigkill_mid_recall_then_restart_deletes_every_copy_once(
     from bot.storage import actions
 
     env = bot_env(standin, tmp_path)
-    engine = create_db_engine(env["DATABASE_URL"])
-    upgrade_database(engine)
-    for chat_id in SUBSCRIBERS:
-        in_session(engine, citizens.touch_user, chat_id, "An")
-        in_session(engine, citizens.subscribe, chat_id, Topic.ANNOUNCEMENTS)
-    campaign = in_session(
-        engine, create_campaign, topic=Topic.ANNOUNCEMENTS, text="Tin nhầm", created_by=None
-    )
+    engine, campaign = queued_campaign(env, "Tin nhầm")
     standin.global_rate_limit = 30
     log = tmp_path / "bot.log"
 

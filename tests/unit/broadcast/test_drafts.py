@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.broadcast.content import Content
 from bot.broadcast.drafts import fire_due
 from bot.db import in_session
-from bot.models import Topic
 from bot.storage import drafts
 
-from ..storage.outbox_rows import delivery_count, replicas_at_once, seed
+from ..storage.outbox_rows import announcement_draft, delivery_count, replicas_at_once, seed
 
 NOW = datetime(2026, 12, 2, 5, 0)
 
 
 def test_a_due_scheduled_campaign_fires_once_across_replicas(engine, database_url) -> None:
     seed(engine, range(1, 21))
-    draft = in_session(
-        engine,
-        drafts.create_draft,
-        topic=Topic.ANNOUNCEMENTS,
-        content=Content("Hẹn"),
-        created_by=7,
-        now=NOW,
-    )
+    draft = announcement_draft(engine, "Hẹn", now=NOW)
     assert in_session(engine, drafts.schedule_draft, draft.id, at=NOW + timedelta(minutes=5))
     assert fire_due(engine, now=NOW) == []
     assert in_session(engine, drafts.next_scheduled) == NOW + timedelta(minutes=5)

@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from bot.db import create_db_engine
+from bot.broadcast.content import Content
+from bot.db import create_db_engine, in_session
 from bot.models import Delivery, Subscription, Topic, User, utc_now
+from bot.storage import drafts
 
 
 def seed(engine, chat_ids, topic=Topic.ANNOUNCEMENTS) -> None:
@@ -68,3 +70,15 @@ def replicas_at_once(database_url: str, count: int, work: Callable[[Any, int], A
     for replica in engines:
         replica.dispose()
     return results
+
+
+def announcement_draft(engine, text: str, *, now):
+    """A text draft for announcements by user 7, as a preview leaves it."""
+    return in_session(
+        engine,
+        drafts.create_draft,
+        topic=Topic.ANNOUNCEMENTS,
+        content=Content(text),
+        created_by=7,
+        now=now,
+    )

@@ -10,7 +10,7 @@ from bot.models import Topic
 from bot.storage import drafts as store
 from bot.storage.campaigns import recent_campaigns
 
-from .outbox_rows import delivery_count, replicas_at_once, seed
+from .outbox_rows import announcement_draft, delivery_count, replicas_at_once, seed
 
 NOW = datetime(2026, 12, 2, 5, 0)
 
@@ -34,14 +34,7 @@ def test_draft_round_trip_keeps_the_content(engine) -> None:
 
 def test_queue_twice_queues_once_with_the_progress_message(engine) -> None:
     seed(engine, [1, 2, 3])
-    draft = in_session(
-        engine,
-        store.create_draft,
-        topic=Topic.ANNOUNCEMENTS,
-        content=Content("Tin"),
-        created_by=7,
-        now=NOW,
-    )
+    draft = announcement_draft(engine, "Tin", now=NOW)
     assert (
         in_session(engine, store.queue_draft, draft.id, progress_chat_id=7, progress_message_id=42)
         == 3
@@ -58,14 +51,7 @@ def test_queue_twice_queues_once_with_the_progress_message(engine) -> None:
 
 def test_two_replicas_pressing_at_once_queue_once(engine, database_url) -> None:
     seed(engine, range(1, 51))
-    draft = in_session(
-        engine,
-        store.create_draft,
-        topic=Topic.ANNOUNCEMENTS,
-        content=Content("Tin"),
-        created_by=7,
-        now=NOW,
-    )
+    draft = announcement_draft(engine, "Tin", now=NOW)
     results = replicas_at_once(
         database_url, 4, lambda replica, _i: in_session(replica, store.queue_draft, draft.id)
     )
@@ -75,14 +61,7 @@ def test_two_replicas_pressing_at_once_queue_once(engine, database_url) -> None:
 
 def test_discarded_draft_is_never_queued(engine) -> None:
     seed(engine, [1])
-    draft = in_session(
-        engine,
-        store.create_draft,
-        topic=Topic.ANNOUNCEMENTS,
-        content=Content("Tin"),
-        created_by=7,
-        now=NOW,
-    )
+    draft = announcement_draft(engine, "Tin", now=NOW)
     assert in_session(engine, store.discard_draft, draft.id, now=NOW)
     assert in_session(engine, store.queue_draft, draft.id) is None
     assert delivery_count(engine, draft.id) == 0
@@ -90,14 +69,7 @@ def test_discarded_draft_is_never_queued(engine) -> None:
 
 def test_a_scheduled_draft_is_due_at_its_time_until_cancelled(engine) -> None:
     seed(engine, [1])
-    draft = in_session(
-        engine,
-        store.create_draft,
-        topic=Topic.ANNOUNCEMENTS,
-        content=Content("Hẹn"),
-        created_by=7,
-        now=NOW,
-    )
+    draft = announcement_draft(engine, "Hẹn", now=NOW)
     at = NOW + timedelta(minutes=5)
     assert not in_session(engine, store.cancel_scheduled, draft.id, now=NOW)  # not scheduled yet
     assert in_session(engine, store.schedule_draft, draft.id, at=at)
