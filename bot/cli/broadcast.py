@@ -17,7 +17,7 @@ def broadcast_create(
 ) -> None:
     """Queue a broadcast in the database; the running bot sends it."""
     from bot.broadcast.content import Content
-    from bot.broadcast.prepare import Refusal, prepare_broadcast
+    from bot.broadcast.prepare import prepare_broadcast
     from bot.db import in_session
     from bot.storage.campaigns import create_campaign
     from bot.topics import parse_topic
@@ -33,9 +33,8 @@ def broadcast_create(
         raise typer.Exit(2) from exc
     prepared = prepare_broadcast(parsed, Content(text=text))
     if not prepared.ok:
-        problems = prepared.problems or [
-            texts.BROADCAST_EMPTY if prepared.refusal is Refusal.EMPTY else prepared.refusal
-        ]
+        # a text file, never urgent: refused only as empty or for what Telegram would reject
+        problems = prepared.problems or [texts.BROADCAST_EMPTY]
         for problem in problems:
             typer.echo(texts.FILE_ERROR.format(file=text_file, problem=problem), err=True)
         raise typer.Exit(1)
