@@ -65,8 +65,8 @@ class SideTasks:
 
     async def _report_progress(self, campaign_id: int) -> None:
         report = await self._in_session(campaign_report, campaign_id, now=self.clock())
-        if report is None or report.finished or self.on_progress is None:
-            return
+        if report is None or report.finished or report.pending == 0 or self.on_progress is None:
+            return  # nothing left to send: the final report, not a progress one, comes next
         self._progress_at[campaign_id] = asyncio.get_running_loop().time()
         await self.on_progress(campaign_id, report)
 
