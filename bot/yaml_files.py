@@ -1,5 +1,6 @@
 """Read a YAML file once: the data (libyaml when available), its node tree for line numbers,
-and the keys written twice in a mapping, which a plain load silently keeps the last of."""
+and the keys written twice in a mapping, which a plain load silently keeps the last of; and
+FileProblem, one thing wrong in such a file, as the FAQ and schedule loaders report it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,33 @@ class DuplicateKey:
     key: str
     line: int  # 1-based line of the repeated key
     offset: int  # its character offset, to tell which node holds it
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One thing wrong in an admin's YAML file, said so that whoever edits it can fix it.
+
+    `item` is the FAQ entry or notice concerned (its id, or a label such as "#3" when it has
+    none); None means the file as a whole. `field` names the key at fault, when one is.
+    """
+
+    file: str
+    item: str | None
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+    @property
+    def what(self) -> str:
+        """The field and the message, without the place (for a list that already says where)."""
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def __str__(self) -> str:
+        """`file:line [item]: field: message`, leaving out what is not known."""
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.item:
+            where += f" [{self.item}]"
+        return f"{where}: {self.what}"
 
 
 class YamlFileError(Exception):

@@ -47,4 +47,3 @@ def fire_due(engine: Engine, *, now: datetime) -> list[int]:
         for campaign_id in in_session(engine, rows.due_scheduled, now=now)
         if in_session(engine, rows.queue_draft, campaign_id, from_status=SCHEDULED) is not None
     ]
-

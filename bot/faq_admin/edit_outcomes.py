@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from bot.knowledge.faq_files import FaqProblem
 from bot.texts import validation as texts
+from bot.yaml_files import FileProblem
 
 
 class FaqEditError(Exception):
@@ -32,7 +32,7 @@ class ConcurrentEditError(FaqEditError):
 class FaqValidationError(FaqEditError):
     """The edited FAQ would not load cleanly; `problems` lists what the edit would break."""
 
-    def __init__(self, problems: list[FaqProblem]):
+    def __init__(self, problems: list[FileProblem]):
         super().__init__(texts.EDIT_INVALID.format(problems="\n".join(map(str, problems))))
         self.problems = problems
 
@@ -66,7 +66,7 @@ class FileChange:
 class EditResult:
     changes: tuple[FileChange, ...] = ()
     # Problems the FAQ directory had before the edit (not caused by it, not fixed by it).
-    warnings: tuple[FaqProblem, ...] = ()
+    warnings: tuple[FileProblem, ...] = ()
 
     @property
     def changed(self) -> bool:

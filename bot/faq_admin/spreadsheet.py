@@ -234,11 +234,9 @@ def import_spreadsheet(
             edit = workspace.commit(dry_run=True)
         except FaqValidationError as exc:
             for problem in exc.problems:
-                row = plan.rows_by_id.get(problem.entry_id or "")
+                row = plan.rows_by_id.get(problem.item or "")
                 if row is not None:
-                    plan.problems.append(
-                        RowProblem(row.sheet, row.row, problem.entry_id, problem.message)
-                    )
+                    plan.problems.append(RowProblem(row.sheet, row.row, problem.item, problem.what))
                 else:
                     plan.problems.append(RowProblem(None, None, None, str(problem)))
         except ConcurrentEditError:

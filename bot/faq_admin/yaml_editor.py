@@ -29,6 +29,7 @@ import stat
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +80,10 @@ from bot.faq_admin.yaml_nodes import (
     scalar_node,
     seq_node,
 )
-from bot.knowledge.faq_files import (
-    DATA_FILES,
-    ID_PATTERN,
-    FaqProblem,
-    load_faq_dir,
-)
+from bot.knowledge.faq_files import DATA_FILES, ID_PATTERN, load_faq_dir
 from bot.knowledge.normalize import fold_text, tokenize
 from bot.texts import validation as texts
+from bot.yaml_files import FileProblem
 
 
 class FaqWorkspace:
@@ -273,7 +270,7 @@ class FaqWorkspace:
             )
         return changes
 
-    def validate(self, changes: list[FileChange]) -> tuple[list[FaqProblem], list[FaqProblem]]:
+    def validate(self, changes: list[FileChange]) -> tuple[list[FileProblem], list[FileProblem]]:
         """(problems the changes would add, problems the directory already has)."""
         _, before = load_faq_dir(self.directory)
         with tempfile.TemporaryDirectory(prefix="faq-check-") as scratch:
@@ -283,10 +280,7 @@ class FaqWorkspace:
             for change in changes:
                 (copy / change.file).write_bytes(self._docs[change.file].encode(change.after))
             _, after = load_faq_dir(copy)
-        after = [
-            FaqProblem(str(self.directory), p.entry_id, p.message) if p.file == str(copy) else p
-            for p in after
-        ]
+        after = [replace(p, file=str(self.directory)) if p.file == str(copy) else p for p in after]
         known = {str(problem) for problem in before}
         return [problem for problem in after if str(problem) not in known], before
 

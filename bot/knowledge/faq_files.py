@@ -15,7 +15,7 @@ from bot.facts import FACTS_FILE, FactsError, fill_facts, load_facts
 from bot.knowledge.gc_pause import gc_paused
 from bot.telegram_html import html_problems
 from bot.texts import validation as texts
-from bot.yaml_files import DuplicateKey, YamlDocument, YamlFileError, read_yaml
+from bot.yaml_files import DuplicateKey, FileProblem, YamlDocument, YamlFileError, read_yaml
 
 SYNONYMS_FILE = "_synonyms.yaml"
 DATA_FILES = (SYNONYMS_FILE, FACTS_FILE)  # not entry files
@@ -56,19 +56,6 @@ class FaqEntry:
         return (self.question, *self.variants)
 
 
-@dataclass(frozen=True)
-class FaqProblem:
-    file: str
-    entry_id: str | None
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        where += f" [{self.entry_id}]" if self.entry_id else ""
-        return f"{where}: {self.message}"
-
-
 @dataclass
 class FaqBook:
     """All valid entries in file order, plus the synonyms table."""
@@ -87,7 +74,7 @@ class FaqBook:
 class FaqLoadError(Exception):
     """The FAQ directory has problems; `problems` lists every one."""
 
-    def __init__(self, problems: list[FaqProblem]):
+    def __init__(self, problems: list[FileProblem]):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
@@ -181,7 +168,7 @@ def max_file_bytes() -> int:
     return int(megabytes * 1_000_000) if megabytes > 0 else DEFAULT_MAX_FILE_BYTES
 
 
-def _read_yaml(path: Path, problems: list[FaqProblem], limit: int | None = None) -> Any:
+def _read_yaml(path: Path, problems: list[FileProblem], limit: int | None = None) -> Any:
     """Parsed YAML, or None after recording why it could not be read (empty file included).
 
     A key written twice anywhere outside `entries` is a problem of the whole file; inside an
@@ -199,7 +186,7 @@ def _read_yaml(path: Path, problems: list[FaqProblem], limit: int | None = None)
 
 
 def _read_document(
-    path: Path, problems: list[FaqProblem], limit: int | None
+    path: Path, problems: list[FileProblem], limit: int | None
 ) -> YamlDocument | None:
     name = path.name
     limit = limit or max_file_bytes()
@@ -207,27 +194,29 @@ def _read_document(
         size = path.stat().st_size
         if size > limit:
             message = texts.FILE_TOO_LARGE.format(size=size, limit=limit, env=MAX_FILE_ENV)
-            problems.append(FaqProblem(name, None, message))
+            problems.append(FileProblem(name, None, message))
             return None
         document = read_yaml(path)
     except YamlFileError as exc:
-        problems.append(FaqProblem(name, None, exc.message, exc.line))
+        problems.append(FileProblem(name, None, exc.message, exc.line))
         return None
     except OSError as exc:
-        problems.append(FaqProblem(name, None, texts.FILE_UNREADABLE.format(error=exc)))
+        problems.append(FileProblem(name, None, texts.FILE_UNREADABLE.format(error=exc)))
         return None
     if document.data is None:
-        problems.append(FaqProblem(name, None, texts.FILE_EMPTY))
+        problems.append(FileProblem(name, None, texts.FILE_EMPTY))
         return None
     return document
 
 
-def _duplicate_problem(file: str, entry: str | None, duplicate: DuplicateKey) -> FaqProblem:
+def _duplicate_problem(file: str, entry: str | None, duplicate: DuplicateKey) -> FileProblem:
     message = texts.DUPLICATE_KEY.format(key=duplicate.key, line=duplicate.line)
-    return FaqProblem(file, entry, message, duplicate.line)
+    return FileProblem(file, entry, message, duplicate.line)
 
 
-def _load_synonyms(path: Path, problems: list[FaqProblem]) -> tuple[dict[str, str], dict[str, str]]:
+def _load_synonyms(
+    path: Path, problems: list[FileProblem]
+) -> tuple[dict[str, str], dict[str, str]]:
     """The `synonyms` table (required) and the optional `phrases` table of _synonyms.yaml."""
     document = _read_yaml(path, problems)
     if document is None:
@@ -235,33 +224,33 @@ def _load_synonyms(path: Path, problems: list[FaqProblem]) -> tuple[dict[str, st
     data = document.data
     table = data.get("synonyms") if isinstance(data, dict) else None
     if not isinstance(table, dict):
-        problems.append(FaqProblem(path.name, None, texts.SYNONYMS_NOT_TABLE))
+        problems.append(FileProblem(path.name, None, texts.SYNONYMS_NOT_TABLE))
         return {}, {}
     synonyms = _string_table(path, table, problems, texts.SYNONYM_NOT_STRING)
     phrases_table = data.get("phrases")
     if phrases_table is None:
         return synonyms, {}
     if not isinstance(phrases_table, dict):
-        problems.append(FaqProblem(path.name, None, texts.PHRASES_NOT_TABLE))
+        problems.append(FileProblem(path.name, None, texts.PHRASES_NOT_TABLE))
         return synonyms, {}
     phrases = _string_table(path, phrases_table, problems, texts.PHRASE_NOT_STRING)
     return synonyms, phrases
 
 
 def _string_table(
-    path: Path, table: dict, problems: list[FaqProblem], message: str
+    path: Path, table: dict, problems: list[FileProblem], message: str
 ) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in table.items():
         if not isinstance(value, str) or not str(key).strip() or not value.strip():
-            problems.append(FaqProblem(path.name, str(key), message))
+            problems.append(FileProblem(path.name, str(key), message))
             continue
         out[str(key).strip().lower()] = value.strip()
     return out
 
 
 def _load_entries_file(
-    path: Path, problems: list[FaqProblem], facts: dict[str, str] | None = None
+    path: Path, problems: list[FileProblem], facts: dict[str, str] | None = None
 ) -> list[FaqEntry]:
     name = path.name
     document = _read_yaml(path, problems)
@@ -269,19 +258,19 @@ def _load_entries_file(
         return []
     data = document.data
     if not isinstance(data, dict):
-        problems.append(FaqProblem(name, None, texts.FAQ_FILE_NOT_TABLE))
+        problems.append(FileProblem(name, None, texts.FAQ_FILE_NOT_TABLE))
         return []
     unknown = set(data) - {"category", "entries"}
     if unknown:
         keys = ", ".join(sorted(unknown))
-        problems.append(FaqProblem(name, None, texts.FAQ_UNKNOWN_KEYS.format(keys=keys)))
+        problems.append(FileProblem(name, None, texts.FAQ_UNKNOWN_KEYS.format(keys=keys)))
     category = data.get("category")
     if not isinstance(category, str) or not category.strip():
-        problems.append(FaqProblem(name, None, texts.FAQ_CATEGORY_MISSING))
+        problems.append(FileProblem(name, None, texts.FAQ_CATEGORY_MISSING))
         return []
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
-        problems.append(FaqProblem(name, None, texts.FAQ_ENTRIES_EMPTY))
+        problems.append(FileProblem(name, None, texts.FAQ_ENTRIES_EMPTY))
         return []
     entries = []
     spans = document.items("entries")
@@ -289,7 +278,7 @@ def _load_entries_file(
         label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         label = label or texts.FAQ_ENTRY_POSITION.format(position=position)
         if not isinstance(raw, dict):
-            problems.append(FaqProblem(name, label, texts.FAQ_ENTRY_NOT_TABLE))
+            problems.append(FileProblem(name, label, texts.FAQ_ENTRY_NOT_TABLE))
             continue
         span = spans[position - 1] if position <= len(spans) else None
         duplicates = document.duplicates_in(span) if span is not None else []
@@ -300,12 +289,12 @@ def _load_entries_file(
             try:
                 raw = {**raw, "answer": fill_facts(raw["answer"], facts or {})}
             except FactsError as exc:
-                problems.append(FaqProblem(name, label, f"answer: {exc}"))
+                problems.append(FileProblem(name, label, f"answer: {exc}"))
                 continue
         try:
             model = _EntryModel.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(FaqProblem(name, label, message) for message in _describe(exc))
+            problems.extend(FileProblem(name, label, message) for message in _describe(exc))
             continue
         entries.append(
             FaqEntry(
@@ -326,20 +315,20 @@ def _load_entries_file(
 
 
 @gc_paused()
-def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FaqProblem]]:
+def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FileProblem]]:
     """Load every valid entry and collect every problem; one bad entry never hides others."""
     directory = Path(directory)
-    problems: list[FaqProblem] = []
+    problems: list[FileProblem] = []
     book = FaqBook()
     if not directory.is_dir():
-        return book, [FaqProblem(str(directory), None, texts.FAQ_DIR_MISSING)]
+        return book, [FileProblem(str(directory), None, texts.FAQ_DIR_MISSING)]
     synonyms_path = directory / SYNONYMS_FILE
     if synonyms_path.exists():
         book.synonyms, book.phrases = _load_synonyms(synonyms_path, problems)
     try:
         facts = load_facts(directory / FACTS_FILE)
     except FactsError as exc:
-        problems.append(FaqProblem(FACTS_FILE, None, str(exc)))
+        problems.append(FileProblem(FACTS_FILE, None, str(exc)))
         facts = {}
     for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
         if path.name in DATA_FILES:
@@ -348,21 +337,21 @@ def load_faq_dir(directory: Path | str) -> tuple[FaqBook, list[FaqProblem]]:
             if entry.id in book.entries:
                 first = book.entries[entry.id].source_file
                 message = texts.FAQ_DUPLICATE_ID.format(first=first)
-                problems.append(FaqProblem(path.name, entry.id, message))
+                problems.append(FileProblem(path.name, entry.id, message))
                 continue
             book.entries[entry.id] = entry
     for entry in book.entries.values():
         for related_id in entry.related:
             if related_id not in book.entries:
                 problems.append(
-                    FaqProblem(
+                    FileProblem(
                         entry.source_file,
                         entry.id,
                         texts.FAQ_RELATED_MISSING.format(related=related_id),
                     )
                 )
     if not book.entries and not problems:
-        problems.append(FaqProblem(str(directory), None, texts.FAQ_EMPTY))
+        problems.append(FileProblem(str(directory), None, texts.FAQ_EMPTY))
     return book, problems
 
 

@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.file_watch import Snapshot, changed_files, snapshot
-from bot.knowledge.faq_files import FaqProblem, load_faq_dir
+from bot.knowledge.faq_files import load_faq_dir
 from bot.knowledge.matcher import Matcher
+from bot.yaml_files import FileProblem
 
 log = logging.getLogger(__name__)
 
-ProblemsCallback = Callable[[list[FaqProblem]], Awaitable[None]]
+ProblemsCallback = Callable[[list[FileProblem]], Awaitable[None]]
 
 
 class FaqStore:
@@ -22,10 +23,10 @@ class FaqStore:
     def __init__(self, directory: Path | str):
         self.directory = Path(directory)
         self.matcher: Matcher | None = None
-        self.last_problems: list[FaqProblem] = []
+        self.last_problems: list[FileProblem] = []
         self._snapshot: Snapshot = {}
 
-    def load(self) -> list[FaqProblem]:
+    def load(self) -> list[FileProblem]:
         """(Re)load the directory. The first load serves whatever is valid; later ones are all-or-nothing."""
         self._snapshot = snapshot(self.directory)  # taken first: no edit falls between
         book, problems = load_faq_dir(self.directory)
@@ -42,11 +43,11 @@ class FaqStore:
             log.info("FAQ loaded: %d entries from %s", len(book.entries), self.directory)
         return problems
 
-    async def reload(self) -> list[FaqProblem]:
+    async def reload(self) -> list[FileProblem]:
         """Build the new index off the event loop, so replies keep flowing during a reload."""
         return await asyncio.to_thread(self.load)
 
-    async def reload_if_changed(self) -> list[FaqProblem] | None:
+    async def reload_if_changed(self) -> list[FileProblem] | None:
         """Reload when a file changed since the last load; None when nothing changed."""
         current = await asyncio.to_thread(snapshot, self.directory)
         if not changed_files(self._snapshot, current):

@@ -2,7 +2,7 @@
 
 from bot.schedule.firing import DueResult, fire_notice, record_skipped, settle_due
 from bot.schedule.loading import check_schedules, load_schedules
-from bot.schedule.notices import Notice, Problem, notice_text, reminder_text
+from bot.schedule.notices import Notice, notice_text, reminder_text
 from bot.schedule.runner import NoticeScheduler
 from bot.schedule.timing import (
     FireInstant,
@@ -18,7 +18,6 @@ __all__ = [
     "NextFires",
     "Notice",
     "NoticeScheduler",
-    "Problem",
     "check_schedules",
     "describe_next_fires",
     "fire_notice",

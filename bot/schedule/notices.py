@@ -1,10 +1,9 @@
-"""A scheduled notice: its schema (validated with pydantic), the problems a file can have,
-and the texts it sends. Reading the files is bot/schedule/loading.py."""
+"""A scheduled notice: its schema (validated with pydantic) and the texts it sends. Reading the
+files, and the problems they can have, is bot/schedule/loading.py."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -24,27 +23,6 @@ LEFT_PLACEHOLDER = "{con_lai}"  # in remind_text: replaced by "7 ngÃ y", "2 giá»
 FACT_FIELDS = ("text", "remind_text")  # may quote `{{ name }}` from faq/_facts.yaml
 
 _NEVER_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a schedule file, said so that an editor can find and fix it."""
-
-    file: str
-    notice_id: str | None
-    message: str
-    line: int | None = None
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        who = (
-            texts.SCHEDULE_NOTICE.format(id=self.notice_id)
-            if self.notice_id
-            else texts.SCHEDULE_WHOLE_FILE
-        )
-        what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: {who}: {what}"
 
 
 def _parse_datetime(value: object, what: str) -> datetime:

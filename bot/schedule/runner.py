@@ -32,13 +32,14 @@ from bot.schedule.firing import (
     settle_interrupted_fires,
 )
 from bot.schedule.loading import load_schedules
-from bot.schedule.notices import Notice, Problem
+from bot.schedule.notices import Notice
 from bot.schedule.timing import FireInstant, fire_instants, next_fire_times
+from bot.yaml_files import FileProblem
 
 log = logging.getLogger(__name__)
 
 OnFire = Callable[[Campaign], Awaitable[object] | object]
-OnProblems = Callable[[list[Problem]], Awaitable[object] | object]
+OnProblems = Callable[[list[FileProblem]], Awaitable[object] | object]
 SWEEP_JOB_ID = "notices:sweep"
 WATCH_JOB_ID = "notices:watch"
 
@@ -79,7 +80,7 @@ class NoticeScheduler:
         self._facts_file = Path(settings.faq_dir) / FACTS_FILE
         self.zone = settings.zone
         self.catchup_window = timedelta(seconds=settings.catchup_window_seconds)
-        self.problems: list[Problem] = []
+        self.problems: list[FileProblem] = []
         self._on_fire = on_fire
         self._on_problems = on_problems
         self._clock = clock
@@ -124,7 +125,7 @@ class NoticeScheduler:
         log.info("notice scheduler started with %d notices", len(self._notices))
         return result
 
-    async def reload(self) -> list[Problem]:
+    async def reload(self) -> list[FileProblem]:
         """Re-read the files and replace the jobs; returns the problems found.
 
         A notice that is now broken (or whose file no longer parses) keeps its last good version
@@ -134,8 +135,8 @@ class NoticeScheduler:
         notices, problems = await asyncio.to_thread(self._load)
         await self._report(problems)
         fresh = {notice.id: notice for notice in notices}
-        broken_files = {p.file for p in problems if p.notice_id is None}
-        broken_notices = {(p.file, p.notice_id) for p in problems if p.notice_id is not None}
+        broken_files = {p.file for p in problems if p.item is None}
+        broken_notices = {(p.file, p.item) for p in problems if p.item is not None}
         now = self._now()
         async with self._lock:
             for old in self._notices.values():
@@ -171,17 +172,17 @@ class NoticeScheduler:
 
     # --- internals -----------------------------------------------------------------------
 
-    def _load(self) -> tuple[list[Notice], list[Problem]]:
+    def _load(self) -> tuple[list[Notice], list[FileProblem]]:
         try:
             facts = load_facts(self._facts_file)
         except FactsError as exc:
-            return [], [Problem(str(self._facts_file), None, str(exc))]
+            return [], [FileProblem(str(self._facts_file), None, str(exc))]
         return load_schedules(self.directory, facts)
 
     def _now(self) -> datetime:
         return as_utc(self._clock())
 
-    async def _report(self, problems: list[Problem]) -> None:
+    async def _report(self, problems: list[FileProblem]) -> None:
         self.problems = problems
         for problem in problems:
             log.warning("schedule problem: %s", problem)

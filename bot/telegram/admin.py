@@ -9,12 +9,12 @@ from telegram.ext import ContextTypes
 
 from bot.db import run_in_session
 from bot.insight import Stats, question_stats
-from bot.knowledge.faq_files import FaqProblem
 from bot.replies import Reply
 from bot.telegram.messaging import send_reply
 from bot.telegram.services import services_of
 from bot.telegram_html import escape
 from bot.texts import admins as texts
+from bot.yaml_files import FileProblem
 
 log = logging.getLogger(__name__)
 MAX_PROBLEMS_SHOWN = 15
@@ -58,7 +58,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_reply(context.bot, chat_id, Reply(stats_text(stats)))
 
 
-def problems_text(title: str, problems: list[FaqProblem]) -> str:
+def problems_text(title: str, problems: list[FileProblem]) -> str:
     shown = [f"• {escape(str(p))}" for p in problems[:MAX_PROBLEMS_SHOWN]]
     more = len(problems) - len(shown)
     if more > 0:

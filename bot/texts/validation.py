@@ -48,8 +48,6 @@ FACTS_UNDEFINED = "chưa định nghĩa trong {file}: {names}"
 
 # --- schedules/*.yaml ----------------------------------------------------------------------
 
-SCHEDULE_WHOLE_FILE = "cả tệp"
-SCHEDULE_NOTICE = "thông báo '{id}'"
 SCHEDULE_DIR_MISSING = "thư mục lịch không tồn tại"
 SCHEDULE_FILE_NOT_TABLE = "tệp phải bắt đầu bằng 'notices:' và một danh sách"
 SCHEDULE_UNKNOWN_KEY = "khóa '{key}' không được hỗ trợ; chỉ có 'notices'"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.yaml_files import DuplicateKey, YamlFileError, parse_yaml, read_yaml
+from bot.yaml_files import DuplicateKey, FileProblem, YamlFileError, parse_yaml, read_yaml
 
 
 def test_data_and_item_lines() -> None:
@@ -47,3 +47,13 @@ def test_unreadable_files(tmp_path: Path) -> None:
         read_yaml(tmp_path / "missing.yaml")
     (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
     assert read_yaml(tmp_path / "empty.yaml").data is None
+
+
+def test_a_problem_says_where_which_item_which_field_and_what() -> None:
+    problem = FileProblem("lich.yaml", "hoi-thao", "phải là chuỗi", line=4, field="text")
+    assert str(problem) == "lich.yaml:4 [hoi-thao]: text: phải là chuỗi"
+    assert problem.what == "text: phải là chuỗi"
+    assert str(FileProblem("a.yaml", "mot", "id trùng")) == "a.yaml [mot]: id trùng"
+    whole_file = FileProblem("a.yaml", None, "khóa 'x' không được hỗ trợ", field="x")
+    assert str(whole_file) == "a.yaml: x: khóa 'x' không được hỗ trợ"
+    assert str(FileProblem("a.yaml", None, "tệp trống", line=1)) == "a.yaml:1: tệp trống"

@@ -337,7 +337,7 @@ def test_validation_failure_writes_nothing(real_faq):
     before, faq = real_faq
     with pytest.raises(FaqValidationError) as caught:
         update_entry(faq, "dvc-dang-ky", {"answer": "<b>thẻ không đóng"})
-    assert any(p.entry_id == "dvc-dang-ky" and "answer" in p.message for p in caught.value.problems)
+    assert any(p.item == "dvc-dang-ky" and "answer" in p.message for p in caught.value.problems)
     with pytest.raises(FaqValidationError):
         add_entry(
             faq,
@@ -380,7 +380,7 @@ def test_existing_problems_elsewhere_do_not_block_an_edit(commented):
     write(commented, "hong.yaml", "category: Hỏng\nentries:\n  - id: hong\n    question: Hỏng?\n")
     result = add_variant(commented, "mot", "Hỏi một lần nữa")
     assert result.changed
-    assert [p.entry_id for p in result.warnings] == ["hong"]
+    assert [p.item for p in result.warnings] == ["hong"]
 
 
 def test_a_file_changed_meanwhile_is_not_overwritten(commented):

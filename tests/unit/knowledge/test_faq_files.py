@@ -198,7 +198,7 @@ def test_duplicate_key_in_an_entry_is_a_named_problem(tmp_path: Path) -> None:
     text = text.replace("    answer: Hai\n", "    answer: Hai\n    answer: Hai nữa\n")
     write(tmp_path, "a.yaml", text)
     book, problems = load_faq_dir(tmp_path)
-    assert [(p.file, p.entry_id, p.line) for p in problems] == [("a.yaml", "hai", 12)]
+    assert [(p.file, p.item, p.line) for p in problems] == [("a.yaml", "hai", 12)]
     assert str(problems[0]) == "a.yaml:12 [hai]: khóa 'answer' bị viết hai lần (dòng 12)"
     assert "hai" not in book.entries  # not loaded with a value picked silently
     with pytest.raises(FaqLoadError):

@@ -12,7 +12,8 @@ from bot.facts import load_facts
 from bot.models import Topic
 from bot.schedule.cron import cron_trigger
 from bot.schedule.loading import check_schedules, load_schedules
-from bot.schedule.notices import Problem, notice_text, parse_notice, reminder_text
+from bot.schedule.notices import notice_text, parse_notice, reminder_text
+from bot.yaml_files import FileProblem
 
 # Outcomes depend on the time of day: .ci/run also runs these under faketime.
 pytestmark = pytest.mark.clock_sensitive
@@ -28,7 +29,7 @@ def write(folder: Path, name: str, body: str) -> Path:
     return path
 
 
-def only_problem(problems: list[Problem]) -> Problem:
+def only_problem(problems: list[FileProblem]) -> FileProblem:
     assert len(problems) == 1, [str(p) for p in problems]
     return problems[0]
 
@@ -105,9 +106,9 @@ def test_each_bad_field_is_named_with_file_and_notice(tmp_path, fields, field, f
 def test_unknown_topic(tmp_path):
     write(tmp_path, "a.yaml", GOOD.replace("topic: events", "topic: news"))
     problem = only_problem(check_schedules(tmp_path))
-    assert (problem.notice_id, problem.field) == ("good-one", "topic")
+    assert (problem.item, problem.field) == ("good-one", "topic")
     assert "news" in problem.message and "promotions" in problem.message
-    assert "a.yaml" in str(problem)
+    assert str(problem).startswith(f"{tmp_path / 'a.yaml'}:2 [good-one]: topic: ")
 
 
 @pytest.mark.parametrize(
@@ -125,7 +126,7 @@ def test_unknown_topic(tmp_path):
 def test_bad_html_is_reported(tmp_path, text, fragment):
     write(tmp_path, "a.yaml", GOOD.replace('"<b>Ngày Chuyển đổi số</b>"', repr(text)))
     problem = only_problem(check_schedules(tmp_path))
-    assert (problem.notice_id, problem.field) == ("good-one", "text")
+    assert (problem.item, problem.field) == ("good-one", "text")
     assert fragment in problem.message
 
 
@@ -146,7 +147,7 @@ def test_duplicate_id_across_files_names_both(tmp_path):
     notices, problems = load_schedules(tmp_path)
     assert [notice.source for notice in notices] == [str(tmp_path / "a.yaml")]
     problem = only_problem(problems)
-    assert problem.file == str(tmp_path / "b.yaml") and problem.notice_id == "good-one"
+    assert problem.file == str(tmp_path / "b.yaml") and problem.item == "good-one"
     assert "a.yaml" in problem.message and problem.field == "id"
 
 
@@ -194,10 +195,10 @@ def test_one_bad_notice_does_not_hide_the_others(tmp_path):
     )
     notices, problems = load_schedules(tmp_path)
     assert [notice.id for notice in notices] == ["first", "third"]
-    bad = [p for p in problems if p.notice_id == "Sai-ID"]
+    bad = [p for p in problems if p.item == "Sai-ID"]
     assert {p.field for p in bad} == {"id", "topic", "cron", "text"}
     assert all(p.line == 6 for p in bad)
-    assert any(p.notice_id == "#3" and p.line == 10 for p in problems)
+    assert any(p.item == "#3" and p.line == 10 for p in problems)
 
 
 def test_duplicate_key_in_one_notice(tmp_path):
@@ -225,7 +226,7 @@ def test_file_level_problems(tmp_path):
     write(tmp_path, ".#a.yaml", "not: [valid")  # an editor's lock file is ignored
     problems = check_schedules(tmp_path)
     assert sorted(Path(p.file).name for p in problems) == ["a.yaml", "b.yaml"]
-    assert all(p.notice_id is None and "cả tệp" in str(p) for p in problems)
+    assert all(p.item is None and "[" not in str(p) for p in problems)
     assert check_schedules(tmp_path / "missing")[0].message == "thư mục lịch không tồn tại"
 
 
@@ -295,5 +296,5 @@ def test_a_key_written_twice_skips_the_notice_with_its_line(tmp_path):
     notices, problems = load_schedules(tmp_path)
     assert [notice.id for notice in notices] == ["first"]
     problem = only_problem(problems)
-    assert (problem.notice_id, problem.field, problem.line) == ("twice", "text", 6)
+    assert (problem.item, problem.field, problem.line) == ("twice", "text", 6)
     assert problem.message == "khóa bị viết hai lần"
