@@ -49,6 +49,9 @@ def _table(
     return table, sizes
 
 
+EXPANSION_EXPONENT = 1.0  # see Analyzer.expand_weighted
+
+
 class Analyzer:
     """Turns raw text into folded content tokens, expanding the admin's abbreviations."""
 
@@ -89,6 +92,46 @@ class Analyzer:
         if not self._phrases:
             return expanded
         return self._expand_with(self._phrases, self._phrase_sizes, expanded)
+
+    def expand_weighted(self, tokens: list[str]) -> tuple[list[str], list[float]]:
+        """`expand`, with each output token's share of a typed word: an abbreviation or phrase
+        typed as k words and written out as n > k counts (k / n) ** EXPANSION_EXPONENT each, so
+        "cccd" weighs about as much as one specific word, not as four ("căn cước công dân")."""
+        shares = [1.0] * len(tokens)
+        tokens, shares = self._expand_shares(
+            self._expansions, self._expansion_sizes, tokens, shares
+        )
+        if self._phrases:
+            tokens, shares = self._expand_shares(self._phrases, self._phrase_sizes, tokens, shares)
+        return tokens, shares
+
+    @staticmethod
+    def _expand_shares(
+        table: dict[tuple[str, ...], list[str]],
+        sizes_of: dict[str, list[int]],
+        tokens: list[str],
+        shares: list[float],
+    ) -> tuple[list[str], list[float]]:
+        if sizes_of.keys().isdisjoint(tokens):
+            return list(tokens), list(shares)
+        out: list[str] = []
+        out_shares: list[float] = []
+        i = 0
+        while i < len(tokens):
+            for size in sizes_of.get(tokens[i], ()):
+                replacement = table.get(tuple(tokens[i : i + size]))
+                if replacement is not None:
+                    base = min(shares[i : i + size])
+                    share = base * min(1.0, size / max(len(replacement), 1)) ** EXPANSION_EXPONENT
+                    out.extend(replacement)
+                    out_shares.extend([share] * len(replacement))
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                out_shares.append(shares[i])
+                i += 1
+        return out, out_shares
 
     @staticmethod
     def _expand_with(

@@ -30,7 +30,7 @@ DECISION_FEATURES = (
     "bias", "score", "margin", "lexical", "recall", "precision", "fuzzy", "fuzzy_margin",
     "answer_share", "rare", "signature", "signature_margin", "place", "number", "uncovered",
     "length", "unknown", "repaired", "second_score", "recall_x_length", "score_x_length",
-    "phrasings", "rank_share", "rank_odds",
+    "phrasings", "rank_share", "rank_odds", "distinct", "distinct_margin",
 )  # fmt: skip
 # The direction each decision feature may push the probability (+1 up, -1 down, 0 either way):
 # a weight fitted against its direction is an artefact of the generated cases, and is dropped.
@@ -38,7 +38,7 @@ DECISION_SIGNS = (
     0, 1, 1, 1, 1, 1, 1, 1,
     -1, 1, 1, 1, -1, -1, -1,
     0, -1, -1, 0, 0, 0,
-    0, 1, 1,
+    0, 1, 1, 1, 1,
 )  # fmt: skip
 
 
@@ -75,6 +75,8 @@ def decision_vector(scored: list[Scored], query: QueryFeatures) -> np.ndarray:
             math.log1p(top.phrasings),
             top.rank_share,
             math.log(min(max(top.rank_share, 1e-3), 1 - 1e-3) / max(1 - top.rank_share, 1e-3)),
+            top.distinct,
+            top.distinct - (second.distinct if second else 0.0),
         ],
         dtype=np.float64,
     )

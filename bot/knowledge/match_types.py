@@ -101,6 +101,7 @@ class Scored:
     uncovered: float = 0.0  # weight of informative query words it misses, over the query weight
     question_recall: float = 0.0  # share of the query weight its phrasings and keywords cover
     answer_recall: float = 0.0  # share of the query weight its answer text covers
+    distinct: float = 0.0  # query weight it covers, each word shared among the candidates having it
     phrasings: int = 0  # how many phrasings the entry has (the held-out one not counted)
     score: float = 0.0  # ranking score in [0, 1]
     rank_logit: float = 0.0  # the re-ranker's logit

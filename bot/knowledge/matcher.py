@@ -33,7 +33,7 @@ from bot.knowledge.match_types import (
     Scored,
     Weights,
 )
-from bot.knowledge.query_analysis import analyze, bundled_phrases
+from bot.knowledge.query_analysis import analyze, bundled_abbreviations, bundled_phrases
 from bot.knowledge.reranker import RERANK_DEPTH
 from bot.knowledge.smalltalk import SmalltalkKind
 
@@ -56,7 +56,9 @@ class Matcher:
 
         self.book = book
         self.weights = weights or Weights()
-        self.analyzer = Analyzer(book.synonyms, {**bundled_phrases(), **book.phrases})
+        self.analyzer = Analyzer(
+            {**bundled_abbreviations(), **book.synonyms}, {**bundled_phrases(), **book.phrases}
+        )
         self._index = build_index(book, self.analyzer, self.weights)
         if decision is None:
             decision = calibration.calibrate(self) if calibrate else prior_decision()
@@ -278,12 +280,17 @@ class Matcher:
         answer_recall = (in_answer @ weight) / total
         rare = np.where(matched & not_place, idf, 0.0).max(axis=1, initial=0.0)
         rare = rare / rarest if rarest else np.zeros(len(scored))
+        # each query word's weight shared among the candidates that have it: what sets this
+        # candidate apart from the others, not what they all match
+        holders = np.maximum(matched.sum(axis=0), 1)
+        distinct = (matched @ (weight / holders)) / total
         for position, s in enumerate(scored):
             number = s.entry
             sig = self.signature(number, exclusion.phrasing if number == excluded else None)
             sig_total = sum(sig.values()) or 1.0
             s.signature = sum(v for u, v in sig.items() if u in known_set) / sig_total
             s.rare = float(rare[position])
+            s.distinct = float(distinct[position])
             s.place = float(place_share[position])
             s.number = float(number_share[position])
             s.uncovered = float(uncovered[position])

@@ -10,19 +10,28 @@ from importlib import resources
 from bot.knowledge.analyzer import Analyzer
 from bot.knowledge.match_types import Analysis, QueryToken, Weights
 from bot.knowledge.normalize import tokenize
-from bot.knowledge.smalltalk import detect_smalltalk, split_smalltalk
+from bot.knowledge.smalltalk import detect_smalltalk, smalltalk_positions
 
 MAX_QUERY_TOKENS = 120
 
 
-@cache
 def bundled_phrases() -> dict[str, str]:
     """Phrase synonyms shipped with the bot (bot/knowledge/data/phrases.yaml)."""
+    return _bundled_table("phrases.yaml", "phrases")
+
+
+def bundled_abbreviations() -> dict[str, str]:
+    """Chat abbreviations shipped with the bot (bot/knowledge/data/abbreviations.yaml)."""
+    return _bundled_table("abbreviations.yaml", "synonyms")
+
+
+@cache
+def _bundled_table(name: str, key: str) -> dict[str, str]:
     import yaml
 
-    text = resources.files("bot.knowledge").joinpath("data/phrases.yaml").read_text("utf-8")
+    text = resources.files("bot.knowledge").joinpath(f"data/{name}").read_text("utf-8")
     data = yaml.safe_load(text) or {}
-    return {str(k).lower(): str(v) for k, v in (data.get("phrases") or {}).items()}
+    return {str(k).lower(): str(v) for k, v in (data.get(key) or {}).items()}
 
 
 @cache
@@ -65,18 +74,21 @@ _CLAUSE_BREAKS = frozenset({"nhung", "ma", "gio", "vay", "nen", "roi"})
 def analyze(analyzer: Analyzer, weights: Weights, text: str) -> Analysis:
     """Smalltalk kind (if the text is only smalltalk) and the weighted content tokens."""
     raw = tokenize(text)[:MAX_QUERY_TOKENS]
-    expanded = analyzer.expand(raw)
+    expanded, shares = analyzer.expand_weighted(raw)
     kind = detect_smalltalk(expanded)
     if kind is not None:
         return Analysis(kind, [])
-    _, without_smalltalk = split_smalltalk(expanded)
+    _, kept_positions = smalltalk_positions(expanded)
+    without_smalltalk = [expanded[i] for i in kept_positions]
+    shares = [shares[i] for i in kept_positions]
     focus = clause_focus(without_smalltalk, weights.story)
     places = _place_positions(without_smalltalk)
     kept = analyzer.strip_filler_positions(without_smalltalk)
     tokens: list[QueryToken] = []
     for position in kept:
         for token, exact in analyzer.repair([without_smalltalk[position]]):
-            tokens.append(QueryToken(token, exact, position in places, focus[position]))
+            weight = focus[position] * shares[position]
+            tokens.append(QueryToken(token, exact, position in places, weight))
     return Analysis(None, tokens, " ".join(t.token for t in tokens))
 
 

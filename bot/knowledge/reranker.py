@@ -16,7 +16,7 @@ RERANK_DEPTH = 12  # candidates the lexical ranking passes on
 RANK_FEATURES = (
     "score", "lexical", "recall", "precision", "fuzzy", "answer_share", "rare", "signature",
     "place", "uncovered", "question_recall", "answer_recall", "phrasings", "sparse_answer",
-    "precision_x_question", "fuzzy_x_length",
+    "precision_x_question", "fuzzy_x_length", "distinct",
 )  # fmt: skip
 
 
@@ -30,7 +30,7 @@ def rank_matrix(scored: list[Scored], query: QueryFeatures) -> np.ndarray:
                 s.score, s.lexical, s.recall, s.precision, s.fuzzy, s.answer_share, s.rare,
                 s.signature, s.place, s.uncovered, s.question_recall, s.answer_recall,
                 math.log1p(s.phrasings), s.answer_recall / (1 + s.phrasings),
-                s.precision * s.question_recall, s.fuzzy * query.length,
+                s.precision * s.question_recall, s.fuzzy * query.length, s.distinct,
             ]
             for s in scored
         ],

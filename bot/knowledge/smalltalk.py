@@ -64,10 +64,16 @@ for _phrase, _kind in _INDEX:  # longest first within each first token
 
 def split_smalltalk(tokens: list[str]) -> tuple[list[SmalltalkKind], list[str]]:
     """Remove smalltalk phrases from folded tokens; return (kinds found, remaining tokens)."""
+    kinds, kept = smalltalk_positions(tokens)
+    return kinds, [tokens[i] for i in kept]
+
+
+def smalltalk_positions(tokens: list[str]) -> tuple[list[SmalltalkKind], list[int]]:
+    """(kinds of the smalltalk phrases found, positions of the tokens that are not smalltalk)."""
     kinds: list[SmalltalkKind] = []
     if _BY_FIRST.keys().isdisjoint(tokens):
-        return kinds, list(tokens)
-    rest: list[str] = []
+        return kinds, list(range(len(tokens)))
+    kept: list[int] = []
     i = 0
     while i < len(tokens):
         for phrase, kind in _BY_FIRST.get(tokens[i], ()):
@@ -76,9 +82,9 @@ def split_smalltalk(tokens: list[str]) -> tuple[list[SmalltalkKind], list[str]]:
                 i += len(phrase)
                 break
         else:
-            rest.append(tokens[i])
+            kept.append(i)
             i += 1
-    return kinds, rest
+    return kinds, kept
 
 
 def detect_smalltalk(tokens: list[str]) -> SmalltalkKind | None:

@@ -97,6 +97,30 @@ def test_bad_phrases_are_named(tmp_path: Path) -> None:
     assert any("_synonyms.yaml" in str(p) and "phrases" in str(p) for p in problems)
 
 
+def test_bundled_abbreviations_serve_a_faq_without_a_synonyms_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(FAQ, encoding="utf-8")
+    matcher = Matcher(load_faq_strict(tmp_path), calibrate=False)
+    assert [t.token for t in matcher.analyze("ck").tokens] == ["chuyen", "khoan"]
+    # "ck nhầm" -> "chuyển khoản nhầm" -> the bundled phrase "chuyển nhầm"
+    assert [t.token for t in matcher.analyze("ck nham").tokens] == ["chuyen", "nham"]
+    assert matcher.score_entries("ck nham")[1][0].id == "chuyen-nham"
+
+
+def test_an_admins_abbreviation_wins_over_the_bundled_one(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(FAQ, encoding="utf-8")
+    (tmp_path / "_synonyms.yaml").write_text("synonyms:\n  ck: chứng khoán\n", encoding="utf-8")
+    matcher = Matcher(load_faq_strict(tmp_path), calibrate=False)
+    assert [t.token for t in matcher.analyze("ck").tokens] == ["chung", "khoan"]
+
+
+def test_an_abbreviation_written_out_weighs_as_the_word_typed() -> None:
+    analyzer = Analyzer({"cccd": "căn cước công dân"}, {"sổ đỏ": "giấy chứng nhận"})
+    tokens, shares = analyzer.expand_weighted(tokenize("mat cccd va so do"))
+    assert tokens == ["mat", "can", "cuoc", "cong", "dan", "va", "giay", "chung", "nhan"]
+    assert shares == [1.0, 0.25, 0.25, 0.25, 0.25, 1.0] + [pytest.approx(2 / 3)] * 3
+    assert tokens == analyzer.expand(tokenize("mat cccd va so do"))  # the same words
+
+
 def test_phrase_and_bundled_phrases_carry_a_match(small_faq: Path) -> None:
     matcher = Matcher(load_faq_strict(small_faq))
     assert matcher.match("gửi lộn tiền rồi làm sao").candidates[0].id == "chuyen-nham"
