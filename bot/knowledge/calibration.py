@@ -178,6 +178,15 @@ def fit_prior(
         (run_cases(matcher, generate_cases(matcher)), labelled_runs(matcher, labelled))
         for matcher, labelled in sources
     ]
+    return fit_prior_runs(runs, answer_threshold, suggest_threshold)
+
+
+def fit_prior_runs(
+    runs: list[tuple[list[CaseRun], list[CaseRun]]],
+    answer_threshold: float,
+    suggest_threshold: float,
+) -> Decision:
+    """`fit_prior` on runs already made: (generated runs, labelled runs) per FAQ."""
     groups, group_weights = [], []
     for own, real in runs:
         for block, weight in ((own, RANK_SELF_WEIGHT), (real, REAL_CASE_WEIGHT)):
@@ -309,7 +318,8 @@ def self_check(matcher: Matcher, seed: int = SEED + 1) -> SelfReport:
 
 
 def main() -> None:
-    """Refit the bundled prior: python -m bot.knowledge.calibration [faq_dir] [cases.tsv]."""
+    """Refit the bundled prior: python -m bot.knowledge.calibration [faq_dir] [cases.tsv]
+    [foreign_faq_dir foreign_cases.tsv]."""
     import dataclasses
     import sys
     from pathlib import Path
@@ -318,8 +328,13 @@ def main() -> None:
     from bot.knowledge.faq_files import FaqBook, load_faq_strict
     from bot.knowledge.matcher import Matcher
 
-    directory = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("faq")
-    cases_path = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("tests/data/cases_dev.tsv")
+    args = sys.argv[1:]
+    directory = Path(args[0]) if len(args) > 0 else Path("faq")
+    cases_path = Path(args[1]) if len(args) > 1 else Path("tests/data/cases_dev.tsv")
+    # a FAQ the team did not write, with an independent writer's questions: the prior must not
+    # learn the bundled FAQ's habits alone
+    foreign_dir = Path(args[2]) if len(args) > 2 else Path("tests/data/foreign_faq")
+    foreign_cases = Path(args[3]) if len(args) > 3 else Path("tests/data/cases_foreign.tsv")
     book = load_faq_strict(directory)
     poor = FaqBook(
         {k: dataclasses.replace(e, variants=e.variants[:1]) for k, e in book.entries.items()},
@@ -337,10 +352,13 @@ def main() -> None:
     )
     labelled = read_cases(cases_path)
     sources = [(Matcher(b, decision=Decision()), labelled) for b in (book, poor, mixed)]
+    if foreign_dir.is_dir() and foreign_cases.exists():
+        foreign = Matcher(load_faq_strict(foreign_dir), decision=Decision())
+        sources.append((foreign, read_cases(foreign_cases)))
     decision = fit_prior(sources, ANSWER_THRESHOLD, SUGGEST_THRESHOLD)
     target = Path(__file__).parent / "data" / "decision_prior.json"
     target.write_text(json.dumps(decision.to_json(), indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {target}")
+    print(f"wrote {target} from {len(sources)} FAQs")
 
 
 if __name__ == "__main__":
