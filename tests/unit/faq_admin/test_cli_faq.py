@@ -20,7 +20,7 @@ from .helpers import git_diff, snapshot
 from bot_harness import write_test_faq
 
 NOW = "2025-03-10T01:00:00+00:00"  # 08:00 in Hà Nội
-NICK = "giúp mẹ tôi vào dichvucong"  # suggested, not answered: the learn loop lists it
+NICK = "trang dichvucong cho người già"  # suggested (dvc-dang-ky first), not answered: listed
 GOLD = "giá vàng hôm nay"
 HOTLINE = "đường dây nóng của xã là số nào"
 
