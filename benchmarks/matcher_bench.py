@@ -11,7 +11,6 @@ Run: python benchmarks/matcher_bench.py [--faq-dir faq] [--extra 5000] [--no-bru
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ from rapidfuzz import fuzz, process, utils
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.distractors import distractor_entries  # noqa: E402
+from bot.knowledge.calibration import variant_poor  # noqa: E402
 from bot.knowledge.evaluation import evaluate, read_cases  # noqa: E402
 from bot.knowledge.faq_files import FaqBook, load_faq_dir  # noqa: E402
 from bot.knowledge.matcher import Matcher  # noqa: E402
@@ -41,15 +41,6 @@ FOREIGN_FAQ = DATA / "foreign_faq"  # a FAQ the team did not write, with its own
 FOREIGN_CASES = DATA / "cases_foreign.tsv"  # in the decision prior's training data
 FOREIGN_HELDOUT = DATA / "cases_foreign_heldout.tsv"  # never tuned on
 DISTRACTOR_FILES = 10
-
-
-def variant_poor(book: FaqBook) -> FaqBook:
-    """The question and at most one variant per entry: how a busy admin writes a FAQ."""
-    return FaqBook(
-        {k: dataclasses.replace(e, variants=e.variants[:1]) for k, e in book.entries.items()},
-        dict(book.synonyms),
-        dict(book.phrases),
-    )
 
 
 def write_faq_dir(book: FaqBook, target: Path, extra: int) -> None:
@@ -174,7 +165,10 @@ def main() -> None:
         own = {"foreign questions": read_cases(FOREIGN_CASES)}
         if FOREIGN_HELDOUT.exists():
             own["foreign held-out"] = read_cases(FOREIGN_HELDOUT)
-        setups += [("foreign", foreign, 0, own), (f"foreign + {args.extra}", foreign, args.extra, own)]
+        setups += [
+            ("foreign", foreign, 0, own),
+            (f"foreign + {args.extra}", foreign, args.extra, own),
+        ]
     if args.only:
         setups = [s for s in setups if s[0].startswith(args.only)]
     figure_rows, speed_rows = [], []

@@ -11,7 +11,6 @@ Run: python benchmarks/prior_cv.py [--folds 5]
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections import Counter
 from pathlib import Path
@@ -22,37 +21,11 @@ from bot.knowledge import calibration  # noqa: E402
 from bot.knowledge.calibration_cases import CaseRun, generate_cases, run_cases  # noqa: E402
 from bot.knowledge.decision import Decision  # noqa: E402
 from bot.knowledge.evaluation import read_cases  # noqa: E402
-from bot.knowledge.faq_files import FaqBook, load_faq_strict  # noqa: E402
 from bot.knowledge.match_types import MatchStatus  # noqa: E402
 from bot.knowledge.matcher import Matcher  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-
-
-def sources() -> list[tuple[str, FaqBook, Path]]:
-    book = load_faq_strict(ROOT / "faq")
-    poor = FaqBook(
-        {k: dataclasses.replace(e, variants=e.variants[:1]) for k, e in book.entries.items()},
-        book.synonyms,
-        book.phrases,
-    )
-    mixed = FaqBook(
-        {
-            k: dataclasses.replace(e, variants=(), keywords=()) if i % 2 else e
-            for i, (k, e) in enumerate(book.entries.items())
-        },
-        book.synonyms,
-        book.phrases,
-    )
-    dev = DATA / "cases_dev.tsv"
-    foreign = load_faq_strict(DATA / "foreign_faq")
-    return [
-        ("bundled", book, dev),
-        ("variant-poor", poor, dev),
-        ("half questions only", mixed, dev),
-        ("foreign", foreign, DATA / "cases_foreign.tsv"),
-    ]
 
 
 def tally(decision: Decision, runs: list[CaseRun], counts: Counter) -> None:
@@ -82,7 +55,10 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     setups = []
-    for label, book, cases in sources():
+    sources = calibration.prior_sources(
+        ROOT / "faq", DATA / "cases_dev.tsv", DATA / "foreign_faq", DATA / "cases_foreign.tsv"
+    )
+    for label, book, cases in sources:
         matcher = Matcher(book, decision=Decision())
         generated = run_cases(matcher, generate_cases(matcher))
         labelled = calibration.labelled_runs(matcher, read_cases(cases))

@@ -20,9 +20,11 @@ The decision model is bot/knowledge/decision.py, the cases bot/knowledge/calibra
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +40,7 @@ from bot.knowledge.decision import (
     prior_decision,
     sigmoid,
 )
+from bot.knowledge.faq_files import FaqBook
 from bot.knowledge.gc_pause import gc_paused
 from bot.knowledge.match_types import MatchStatus
 from bot.knowledge.reranker import fit_conditional_logit, rank_group
@@ -317,45 +320,60 @@ def self_check(matcher: Matcher, seed: int = SEED + 1) -> SelfReport:
     return SelfReport(summary, [(a, b, c) for (a, b), c in ranked], by_kind)
 
 
-def main() -> None:
-    """Refit the bundled prior: python -m bot.knowledge.calibration [faq_dir] [cases.tsv]
-    [foreign_faq_dir foreign_cases.tsv]."""
-    import dataclasses
-    import sys
-    from pathlib import Path
-
-    from bot.knowledge.evaluation import read_cases
-    from bot.knowledge.faq_files import FaqBook, load_faq_strict
-    from bot.knowledge.matcher import Matcher
-
-    args = sys.argv[1:]
-    directory = Path(args[0]) if len(args) > 0 else Path("faq")
-    cases_path = Path(args[1]) if len(args) > 1 else Path("tests/data/cases_dev.tsv")
-    # a FAQ the team did not write, with an independent writer's questions: the prior must not
-    # learn the bundled FAQ's habits alone
-    foreign_dir = Path(args[2]) if len(args) > 2 else Path("tests/data/foreign_faq")
-    foreign_cases = Path(args[3]) if len(args) > 3 else Path("tests/data/cases_foreign.tsv")
-    book = load_faq_strict(directory)
-    poor = FaqBook(
+def variant_poor(book: FaqBook) -> FaqBook:
+    """The question and at most one variant per entry: how a busy admin writes a FAQ."""
+    return FaqBook(
         {k: dataclasses.replace(e, variants=e.variants[:1]) for k, e in book.entries.items()},
-        book.synonyms,
-        book.phrases,
+        dict(book.synonyms),
+        dict(book.phrases),
     )
-    # half the entries reduced to their question alone: a FAQ being extended
-    mixed = FaqBook(
+
+
+def half_questions_only(book: FaqBook) -> FaqBook:
+    """Every other entry reduced to its question alone: a FAQ being extended."""
+    return FaqBook(
         {
             k: dataclasses.replace(e, variants=(), keywords=()) if i % 2 else e
             for i, (k, e) in enumerate(book.entries.items())
         },
-        book.synonyms,
-        book.phrases,
+        dict(book.synonyms),
+        dict(book.phrases),
     )
-    labelled = read_cases(cases_path)
-    sources = [(Matcher(b, decision=Decision()), labelled) for b in (book, poor, mixed)]
+
+
+def prior_sources(
+    faq_dir: Path = Path("faq"),
+    cases: Path = Path("tests/data/cases_dev.tsv"),
+    foreign_dir: Path = Path("tests/data/foreign_faq"),
+    foreign_cases: Path = Path("tests/data/cases_foreign.tsv"),
+) -> list[tuple[str, FaqBook, Path]]:
+    """The FAQs the prior is fitted on, each with its labelled questions: the bundled FAQ whole,
+    variant-poor and half reduced to questions, and a FAQ the team did not write (so that the
+    prior does not learn the bundled FAQ's habits alone)."""
+    from bot.knowledge.faq_files import load_faq_strict
+
+    book = load_faq_strict(faq_dir)
+    sources = [
+        ("bundled", book, cases),
+        ("variant-poor", variant_poor(book), cases),
+        ("half questions only", half_questions_only(book), cases),
+    ]
     if foreign_dir.is_dir() and foreign_cases.exists():
-        foreign = Matcher(load_faq_strict(foreign_dir), decision=Decision())
-        sources.append((foreign, read_cases(foreign_cases)))
-    decision = fit_prior(sources, ANSWER_THRESHOLD, SUGGEST_THRESHOLD)
+        sources.append(("foreign", load_faq_strict(foreign_dir), foreign_cases))
+    return sources
+
+
+def main() -> None:
+    """Refit the bundled prior: python -m bot.knowledge.calibration [faq_dir] [cases.tsv]
+    [foreign_faq_dir foreign_cases.tsv]."""
+    import sys
+
+    from bot.knowledge.evaluation import read_cases
+    from bot.knowledge.matcher import Matcher
+
+    sources = prior_sources(*(Path(a) for a in sys.argv[1:5]))
+    matchers = [(Matcher(b, decision=Decision()), read_cases(c)) for _, b, c in sources]
+    decision = fit_prior(matchers, ANSWER_THRESHOLD, SUGGEST_THRESHOLD)
     target = Path(__file__).parent / "data" / "decision_prior.json"
     target.write_text(json.dumps(decision.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {target} from {len(sources)} FAQs")

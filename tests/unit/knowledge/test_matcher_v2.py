@@ -278,3 +278,24 @@ def test_faq_eval_self_reports_figures_and_confusions(small_faq: Path) -> None:
 def test_faq_eval_needs_cases_or_self(small_faq: Path) -> None:
     result = dcbot("faq", "eval", "--faq-dir", str(small_faq))
     assert result.returncode == 2 and "--self" in result.stderr
+
+
+# ------------------------------------------------------------------ prior sources
+
+
+def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_a_foreign_one() -> None:
+    from bot.knowledge.calibration import prior_sources
+
+    data = ROOT / "tests" / "data"
+    sources = prior_sources(
+        ROOT / "faq", data / "cases_dev.tsv", data / "foreign_faq", data / "cases_foreign.tsv"
+    )
+    labels = [label for label, _, _ in sources]
+    assert labels == ["bundled", "variant-poor", "half questions only", "foreign"]
+    books = {label: book for label, book, _ in sources}
+    assert books["bundled"].entries.keys() == books["variant-poor"].entries.keys()
+    assert all(len(e.variants) <= 1 for e in books["variant-poor"].entries.values())
+    half = list(books["half questions only"].entries.values())
+    assert all(not e.variants and not e.keywords for e in half[1::2])
+    assert half[0] == next(iter(books["bundled"].entries.values()))
+    assert not books["foreign"].entries.keys() & books["bundled"].entries.keys()
