@@ -17,6 +17,7 @@ from bot.cli.common import (
 )
 from bot.knowledge.faq_files import load_faq_dir, stale_entries, unsourced_entries
 from bot.knowledge.matcher import Matcher
+from bot.knowledge.query_analysis import bundled_abbreviations
 from bot.texts import admins as texts
 
 
@@ -44,6 +45,7 @@ def faq_check(faq_dir: Path | None = FaqDirOption, today: str | None = TodayOpti
             entries=len(book.entries),
             categories=len(book.categories),
             synonyms=len(book.synonyms),
+            bundled=len(bundled_abbreviations().keys() - book.synonyms.keys()),
         )
     )
 

@@ -60,7 +60,10 @@ ERROR = "LỖI {problem}"
 PROBLEM_COUNT = "{count} lỗi trong {directory}."
 ENTRY_UNSOURCED = "cảnh báo {file} [{entry}]: chưa có 'sources'"
 ENTRY_STALE_WARNING = "cảnh báo {file} [{entry}]: {staleness}"
-FAQ_OK = "OK: {entries} mục, {categories} chủ đề, {synonyms} từ viết tắt."
+FAQ_OK = (
+    "OK: {entries} mục, {categories} chủ đề, {synonyms} từ viết tắt riêng"
+    " (cùng {bundled} từ viết tắt có sẵn của bot)."
+)
 DATE_INVALID = "Ngày không hợp lệ: {value!r} (cần dạng YYYY-MM-DD)"
 NEVER_CHECKED = "chưa ghi 'checked' (tháng kiểm tra gần nhất)"
 CHECKED_LONG_AGO = "kiểm tra lần cuối {checked:%Y-%m}, đã quá 12 tháng"
