@@ -1,7 +1,8 @@
 """Matcher benchmark: every figure on every labelled split, for the bundled FAQ and the bundled
 FAQ stripped to one variant per entry (the variant-poor harness), each alone and with 5,000
 distractor entries in ten YAML files of 500; a FAQ the team did not write
-(tests/data/foreign_faq, with its own questions), alone and with the distractors; load + index + calibrate time; the whole
+(tests/data/foreign_faq, with its own questions; tests/data/foreign_faq2, never tuned on),
+alone and with the distractors; load + index + calibrate time; the whole
 `dcbot ask` batch (a subprocess, loading included) against brute-force rapidfuzz over every
 phrasing for the same batch.
 
@@ -40,6 +41,8 @@ SPLITS = {
 FOREIGN_FAQ = DATA / "foreign_faq"  # a FAQ the team did not write, with its own questions
 FOREIGN_CASES = DATA / "cases_foreign.tsv"  # in the decision prior's training data
 FOREIGN_HELDOUT = DATA / "cases_foreign_heldout.tsv"  # never tuned on
+FOREIGN2_FAQ = DATA / "foreign_faq2"  # a second one, newer than the prior: never tuned on
+FOREIGN2_CASES = DATA / "cases_foreign2_heldout.tsv"
 DISTRACTOR_FILES = 10
 
 
@@ -168,6 +171,14 @@ def main() -> None:
         setups += [
             ("foreign", foreign, 0, own),
             (f"foreign + {args.extra}", foreign, args.extra, own),
+        ]
+    if FOREIGN2_FAQ.is_dir() and FOREIGN2_CASES.exists():
+        foreign2, problems = load_faq_dir(FOREIGN2_FAQ)
+        assert not problems, problems[:3]
+        own = {"foreign 2 held-out": read_cases(FOREIGN2_CASES)}
+        setups += [
+            ("foreign 2", foreign2, 0, own),
+            (f"foreign 2 + {args.extra}", foreign2, args.extra, own),
         ]
     if args.only:
         setups = [s for s in setups if s[0].startswith(args.only)]
