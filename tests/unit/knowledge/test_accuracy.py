@@ -106,3 +106,26 @@ def test_labelled_questions_are_written_like_citizens_type() -> None:
     assert len(cases) >= 250
     assert len(unaccented) / len(cases) >= 0.40
     assert sum(c.expected == "-" for c in cases) >= 30
+
+
+# FAQs the team did not write, each with questions by another writer who saw only its
+# questions and answers (README: 85.6% / 92.5% strict when these floors were set).
+FOREIGN_FLOORS = {
+    ("foreign_faq", "cases_foreign_heldout.tsv"): (0.80, 0.03, 0.88, 0.95),
+    ("foreign_faq2", "cases_foreign2_heldout.tsv"): (0.87, 0.025, 0.85, 0.95),
+}
+
+
+@pytest.mark.parametrize(("faq", "split"), sorted(FOREIGN_FLOORS))
+def test_accuracy_on_faqs_the_team_did_not_write(faq: str, split: str) -> None:
+    foreign = Matcher(load_faq_strict(DATA / faq))
+    cases = read_cases(DATA / split)
+    assert len(cases) >= 200
+    assert all(c.expected == "-" or c.expected in foreign.book.entries for c in cases)
+    report = evaluate(foreign, cases)
+    overall, wrong, rejected, helpful = FOREIGN_FLOORS[(faq, split)]
+    summary = report.summary()
+    assert report.overall >= overall, summary
+    assert report.confidently_wrong <= wrong, summary
+    assert report.out_of_scope_rejected >= rejected, summary
+    assert report.helpful >= helpful, summary
