@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.knowledge import calibration  # noqa: E402
 from bot.knowledge.calibration_cases import CaseRun, generate_cases, run_cases  # noqa: E402
 from bot.knowledge.decision import Decision  # noqa: E402
-from bot.knowledge.evaluation import read_cases  # noqa: E402
 from bot.knowledge.match_types import MatchStatus  # noqa: E402
 from bot.knowledge.matcher import Matcher  # noqa: E402
 
@@ -56,12 +55,15 @@ def main() -> None:
     args = parser.parse_args()
     setups = []
     sources = calibration.prior_sources(
-        ROOT / "faq", DATA / "cases_dev.tsv", DATA / "foreign_faq", DATA / "cases_foreign.tsv"
+        ROOT / "faq",
+        tuple(ROOT / path for path in calibration.DEV_CASES),
+        DATA / "foreign_faq",
+        DATA / "cases_foreign.tsv",
     )
     for label, book, cases in sources:
         matcher = Matcher(book, decision=Decision())
         generated = run_cases(matcher, generate_cases(matcher))
-        labelled = calibration.labelled_runs(matcher, read_cases(cases))
+        labelled = calibration.labelled_runs(matcher, cases)
         setups.append((label, generated, labelled))
     counts = [Counter() for _ in setups]
     for fold in range(args.folds):

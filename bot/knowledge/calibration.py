@@ -341,38 +341,41 @@ def half_questions_only(book: FaqBook) -> FaqBook:
     )
 
 
+DEV_CASES = (Path("tests/data/cases_dev.tsv"), Path("tests/data/cases_dev2.tsv"))
+
+
 def prior_sources(
     faq_dir: Path = Path("faq"),
-    cases: Path = Path("tests/data/cases_dev.tsv"),
+    cases: tuple[Path, ...] = DEV_CASES,
     foreign_dir: Path = Path("tests/data/foreign_faq"),
     foreign_cases: Path = Path("tests/data/cases_foreign.tsv"),
-) -> list[tuple[str, FaqBook, Path]]:
-    """The FAQs the prior is fitted on, each with its labelled questions: the bundled FAQ whole,
-    variant-poor and half reduced to questions, and a FAQ the team did not write (so that the
-    prior does not learn the bundled FAQ's habits alone)."""
+) -> list[tuple[str, FaqBook, list]]:
+    """The FAQs the prior is fitted on, each with its labelled questions
+    (evaluation.LabelledCase): the bundled FAQ whole, variant-poor and half reduced to
+    questions, with the dev questions of every file in `cases` that exists, and a FAQ the team
+    did not write (so that the prior does not learn the bundled FAQ's habits alone)."""
+    from bot.knowledge.evaluation import read_cases
     from bot.knowledge.faq_files import load_faq_strict
 
     book = load_faq_strict(faq_dir)
+    labelled = [case for path in cases if path.exists() for case in read_cases(path)]
     sources = [
-        ("bundled", book, cases),
-        ("variant-poor", variant_poor(book), cases),
-        ("half questions only", half_questions_only(book), cases),
+        ("bundled", book, labelled),
+        ("variant-poor", variant_poor(book), labelled),
+        ("half questions only", half_questions_only(book), labelled),
     ]
     if foreign_dir.is_dir() and foreign_cases.exists():
-        sources.append(("foreign", load_faq_strict(foreign_dir), foreign_cases))
+        sources.append(("foreign", load_faq_strict(foreign_dir), read_cases(foreign_cases)))
     return sources
 
 
 def main() -> None:
-    """Refit the bundled prior: python -m bot.knowledge.calibration [faq_dir] [cases.tsv]
-    [foreign_faq_dir foreign_cases.tsv]."""
-    import sys
-
-    from bot.knowledge.evaluation import read_cases
+    """Refit the bundled prior from the repository's root: python -m bot.knowledge.calibration
+    (the bundled faq/, the dev questions and the foreign FAQ, see `prior_sources`)."""
     from bot.knowledge.matcher import Matcher
 
-    sources = prior_sources(*(Path(a) for a in sys.argv[1:5]))
-    matchers = [(Matcher(b, decision=Decision()), read_cases(c)) for _, b, c in sources]
+    sources = prior_sources()
+    matchers = [(Matcher(b, decision=Decision()), cases) for _, b, cases in sources]
     decision = fit_prior(matchers, ANSWER_THRESHOLD, SUGGEST_THRESHOLD)
     target = Path(__file__).parent / "data" / "decision_prior.json"
     target.write_text(json.dumps(decision.to_json(), indent=1) + "\n", encoding="utf-8")

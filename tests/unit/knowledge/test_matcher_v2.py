@@ -285,12 +285,15 @@ def test_faq_eval_needs_cases_or_self(small_faq: Path) -> None:
 
 def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_a_foreign_one() -> None:
     from bot.knowledge.calibration import prior_sources
+    from bot.knowledge.evaluation import read_cases
 
     data = ROOT / "tests" / "data"
-    sources = prior_sources(
-        ROOT / "faq", data / "cases_dev.tsv", data / "foreign_faq", data / "cases_foreign.tsv"
-    )
+    dev = (data / "cases_dev.tsv", data / "cases_dev2.tsv")
+    sources = prior_sources(ROOT / "faq", dev, data / "foreign_faq", data / "cases_foreign.tsv")
     labels = [label for label, _, _ in sources]
+    questions = {label: cases for label, _, cases in sources}
+    assert len(questions["bundled"]) == sum(len(read_cases(path)) for path in dev)
+    assert questions["variant-poor"] == questions["bundled"]
     assert labels == ["bundled", "variant-poor", "half questions only", "foreign"]
     books = {label: book for label, book, _ in sources}
     assert books["bundled"].entries.keys() == books["variant-poor"].entries.keys()
