@@ -145,6 +145,18 @@ def per_query_ms(function, queries: list[str], rounds: int = 3) -> float:
     return statistics.median(timings)
 
 
+def other_faq_setups(label: str, directory: Path, splits: dict[str, Path], extra: int) -> list:
+    """A FAQ the team did not write, alone and with `extra` distractors, on its own question
+    files (those that exist); none if it or its first file is missing."""
+    first = next(iter(splits.values()))
+    if not directory.is_dir() or not first.exists():
+        return []
+    book, problems = load_faq_dir(directory)
+    assert not problems, problems[:3]
+    own = {name: read_cases(path) for name, path in splits.items() if path.exists()}
+    return [(label, book, 0, own), (f"{label} + {extra}", book, extra, own)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--faq-dir", type=Path, default=ROOT / "faq")
@@ -162,24 +174,10 @@ def main() -> None:
         (f"bundled + {args.extra}", base, args.extra, splits),
         (f"variant-poor + {args.extra}", variant_poor(base), args.extra, splits),
     ]
-    if FOREIGN_FAQ.is_dir() and FOREIGN_CASES.exists():
-        foreign, problems = load_faq_dir(FOREIGN_FAQ)
-        assert not problems, problems[:3]
-        own = {"foreign questions": read_cases(FOREIGN_CASES)}
-        if FOREIGN_HELDOUT.exists():
-            own["foreign held-out"] = read_cases(FOREIGN_HELDOUT)
-        setups += [
-            ("foreign", foreign, 0, own),
-            (f"foreign + {args.extra}", foreign, args.extra, own),
-        ]
-    if FOREIGN2_FAQ.is_dir() and FOREIGN2_CASES.exists():
-        foreign2, problems = load_faq_dir(FOREIGN2_FAQ)
-        assert not problems, problems[:3]
-        own = {"foreign 2 held-out": read_cases(FOREIGN2_CASES)}
-        setups += [
-            ("foreign 2", foreign2, 0, own),
-            (f"foreign 2 + {args.extra}", foreign2, args.extra, own),
-        ]
+    foreign_splits = {"foreign questions": FOREIGN_CASES, "foreign held-out": FOREIGN_HELDOUT}
+    setups += other_faq_setups("foreign", FOREIGN_FAQ, foreign_splits, args.extra)
+    foreign2_splits = {"foreign 2 held-out": FOREIGN2_CASES}
+    setups += other_faq_setups("foreign 2", FOREIGN2_FAQ, foreign2_splits, args.extra)
     if args.only:
         setups = [s for s in setups if s[0].startswith(args.only)]
     figure_rows, speed_rows = [], []

@@ -352,13 +352,13 @@ def prior_sources(
 ) -> list[tuple[str, FaqBook, list]]:
     """The FAQs the prior is fitted on, each with its labelled questions
     (evaluation.LabelledCase): the bundled FAQ whole, variant-poor and half reduced to
-    questions, with the dev questions of every file in `cases` that exists, and a FAQ the team
+    questions, with the dev questions of every file in `cases`, and a FAQ the team
     did not write (so that the prior does not learn the bundled FAQ's habits alone)."""
     from bot.knowledge.evaluation import read_cases
     from bot.knowledge.faq_files import load_faq_strict
 
     book = load_faq_strict(faq_dir)
-    labelled = [case for path in cases if path.exists() for case in read_cases(path)]
+    labelled = [case for path in cases for case in read_cases(path)]
     sources = [
         ("bundled", book, labelled),
         ("variant-poor", variant_poor(book), labelled),
