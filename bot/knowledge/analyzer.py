@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.normalize import fold_diacritics, tokenize
+from bot.knowledge.syllables import is_syllable
 
 _SEPARATOR = "\x00"  # between texts analysed together; never a token
 _STREAM_RE = re.compile(r"[0-9a-z]+|\x00")
@@ -199,8 +200,8 @@ class Analyzer:
         return out
 
     def _closest(self, token: str) -> str | None:
-        if len(token) < TYPO_MIN_LENGTH or not self._vocabulary:
-            return None
+        if len(token) < TYPO_MIN_LENGTH or not self._vocabulary or is_syllable(token):
+            return None  # a well-formed syllable is a word the FAQ lacks, not a typo
         if token not in self._typo_cache:
             best = process.extractOne(
                 token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF

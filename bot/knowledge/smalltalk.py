@@ -34,6 +34,10 @@ _PHRASES: dict[SmalltalkKind, tuple[str, ...]] = {
     SmalltalkKind.IDENTITY: (
         "ban la ai", "bot la ai", "ban la gi", "may la ai", "ban ten gi", "ban ten la gi",
         "ai day", "ban la nguoi hay may", "ban co phai nguoi khong",
+        # chit-chat about the bot itself: "ad tên gì thế, bao nhiêu tuổi rồi"
+        "ten gi", "ten la gi", "bao nhieu tuoi", "may tuoi", "la nguoi that", "nguoi that khong",
+        "nguoi that ko", "co nguoi yeu chua", "co nguoi yeu khong", "an com chua",
+        "dang lam gi", "khoe khong", "co khoe khong", "la nam hay nu",
     ),
     SmalltalkKind.PRAISE: (
         "hay qua", "tot qua", "gioi qua", "tuyet voi", "ok", "oke", "okie", "okay", "duoc roi",

@@ -95,12 +95,21 @@ def test_ambiguous_question_gets_suggestions(matcher: Matcher) -> None:
         ("cam on ban nhieu nha", SmalltalkKind.THANKS),
         ("tạm biệt", SmalltalkKind.BYE),
         ("bạn là ai", SmalltalkKind.IDENTITY),
+        ("ad ten gi the, bao nhieu tuoi roi", SmalltalkKind.IDENTITY),
+        ("bot có người yêu chưa", SmalltalkKind.IDENTITY),
     ],
 )
 def test_smalltalk(matcher: Matcher, query: str, kind: SmalltalkKind) -> None:
     result = matcher.match(query)
     assert result.status is MatchStatus.SMALLTALK
     assert result.smalltalk is kind
+
+
+def test_chit_chat_words_inside_a_question_leave_it_a_question(matcher: Matcher) -> None:
+    """"tên gì" is chit-chat only when nothing else is asked."""
+    result = matcher.match("ứng dụng quét mã qr để trả tiền tên gì")
+    assert result.status is not MatchStatus.SMALLTALK
+    assert result.candidates and result.candidates[0].id == "qr-thanh-toan"
 
 
 def test_greeting_with_a_question_answers_the_question(matcher: Matcher) -> None:
