@@ -106,7 +106,7 @@ def test_smalltalk(matcher: Matcher, query: str, kind: SmalltalkKind) -> None:
 
 
 def test_chit_chat_words_inside_a_question_leave_it_a_question(matcher: Matcher) -> None:
-    """"tên gì" is chit-chat only when nothing else is asked."""
+    """ "tên gì" is chit-chat only when nothing else is asked."""
     result = matcher.match("ứng dụng quét mã qr để trả tiền tên gì")
     assert result.status is not MatchStatus.SMALLTALK
     assert result.candidates and result.candidates[0].id == "qr-thanh-toan"
