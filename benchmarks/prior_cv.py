@@ -57,8 +57,7 @@ def main() -> None:
     sources = calibration.prior_sources(
         ROOT / "faq",
         tuple(ROOT / path for path in calibration.DEV_CASES),
-        DATA / "foreign_faq",
-        DATA / "cases_foreign.tsv",
+        tuple((label, ROOT / d, ROOT / c) for label, d, c in calibration.FOREIGN_SOURCES),
     )
     for label, book, cases in sources:
         matcher = Matcher(book, decision=Decision())

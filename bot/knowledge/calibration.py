@@ -341,19 +341,27 @@ def half_questions_only(book: FaqBook) -> FaqBook:
     )
 
 
-DEV_CASES = (Path("tests/data/cases_dev.tsv"), Path("tests/data/cases_dev2.tsv"))
+DEV_CASES = (
+    Path("tests/data/cases_dev.tsv"),
+    Path("tests/data/cases_dev2.tsv"),
+    Path("tests/data/cases_dev3.tsv"),
+)
+# FAQs the team did not write, each with its labelled questions (by another writer)
+FOREIGN_SOURCES = (
+    ("foreign", Path("tests/data/foreign_faq"), Path("tests/data/cases_foreign.tsv")),
+    ("foreign 3", Path("tests/data/foreign_faq3"), Path("tests/data/cases_foreign3.tsv")),
+)
 
 
 def prior_sources(
     faq_dir: Path = Path("faq"),
     cases: tuple[Path, ...] = DEV_CASES,
-    foreign_dir: Path = Path("tests/data/foreign_faq"),
-    foreign_cases: Path = Path("tests/data/cases_foreign.tsv"),
+    foreign: tuple[tuple[str, Path, Path], ...] = FOREIGN_SOURCES,
 ) -> list[tuple[str, FaqBook, list]]:
     """The FAQs the prior is fitted on, each with its labelled questions
     (evaluation.LabelledCase): the bundled FAQ whole, variant-poor and half reduced to
-    questions, with the dev questions of every file in `cases`, and a FAQ the team
-    did not write (so that the prior does not learn the bundled FAQ's habits alone)."""
+    questions, with the dev questions of every file in `cases`, and FAQs the team did not
+    write (so that the prior does not learn the bundled FAQ's habits alone)."""
     from bot.knowledge.evaluation import read_cases
     from bot.knowledge.faq_files import load_faq_strict
 
@@ -364,14 +372,14 @@ def prior_sources(
         ("variant-poor", variant_poor(book), labelled),
         ("half questions only", half_questions_only(book), labelled),
     ]
-    if foreign_dir.is_dir() and foreign_cases.exists():
-        sources.append(("foreign", load_faq_strict(foreign_dir), read_cases(foreign_cases)))
+    for label, directory, questions in foreign:
+        sources.append((label, load_faq_strict(directory), read_cases(questions)))
     return sources
 
 
 def main() -> None:
     """Refit the bundled prior from the repository's root: python -m bot.knowledge.calibration
-    (the bundled faq/, the dev questions and the foreign FAQ, see `prior_sources`)."""
+    (the bundled faq/, the dev questions and the foreign FAQs, see `prior_sources`)."""
     from bot.knowledge.matcher import Matcher
 
     sources = prior_sources()

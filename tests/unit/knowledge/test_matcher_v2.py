@@ -283,18 +283,19 @@ def test_faq_eval_needs_cases_or_self(small_faq: Path) -> None:
 # ------------------------------------------------------------------ prior sources
 
 
-def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_a_foreign_one() -> None:
-    from bot.knowledge.calibration import prior_sources
+def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_foreign_ones() -> None:
+    from bot.knowledge.calibration import DEV_CASES, FOREIGN_SOURCES, prior_sources
     from bot.knowledge.evaluation import read_cases
 
-    data = ROOT / "tests" / "data"
-    dev = (data / "cases_dev.tsv", data / "cases_dev2.tsv")
-    sources = prior_sources(ROOT / "faq", dev, data / "foreign_faq", data / "cases_foreign.tsv")
+    dev = tuple(ROOT / path for path in DEV_CASES)
+    foreign = tuple((label, ROOT / d, ROOT / c) for label, d, c in FOREIGN_SOURCES)
+    sources = prior_sources(ROOT / "faq", dev, foreign)
     labels = [label for label, _, _ in sources]
     questions = {label: cases for label, _, cases in sources}
-    assert len(questions["bundled"]) == sum(len(read_cases(path)) for path in dev)
+    assert len(dev) == 3 and len(questions["bundled"]) == sum(len(read_cases(p)) for p in dev)
     assert questions["variant-poor"] == questions["bundled"]
-    assert labels == ["bundled", "variant-poor", "half questions only", "foreign"]
+    assert labels == ["bundled", "variant-poor", "half questions only", "foreign", "foreign 3"]
+    assert len(questions["foreign 3"]) == len(read_cases(foreign[1][2]))
     books = {label: book for label, book, _ in sources}
     assert books["bundled"].entries.keys() == books["variant-poor"].entries.keys()
     assert all(len(e.variants) <= 1 for e in books["variant-poor"].entries.values())
