@@ -19,8 +19,8 @@ DATA = ROOT / "tests" / "data"
 # split: (overall, confidently wrong at most, out-of-scope rejected, helpful) floors
 FLOORS = {
     "cases_dev.tsv": (0.92, 0.015, 0.94, 0.97),
-    "cases_heldout.tsv": (0.86, 0.015, 0.86, 0.96),
-    "cases_heldout_v2.tsv": (0.85, 0.02, 0.90, 0.96),
+    "cases_heldout.tsv": (0.89, 0.015, 0.85, 0.97),
+    "cases_heldout_v2.tsv": (0.89, 0.015, 0.90, 0.97),
 }
 # The same questions against the bundled FAQ stripped to its question and one variant per
 # entry (how a busy admin writes a FAQ): the decision must stay careful there.
@@ -109,7 +109,7 @@ def test_labelled_questions_are_written_like_citizens_type() -> None:
 
 
 # FAQs the team did not write, each with questions by another writer who saw only its
-# questions and answers (README: 85.6% / 92.1% strict after the December 3 refit).
+# questions and answers (README: 86.4% / 92.1% strict, December 3).
 FOREIGN_FLOORS = {
     ("foreign_faq", "cases_foreign_heldout.tsv"): (0.80, 0.03, 0.88, 0.95),
     ("foreign_faq2", "cases_foreign2_heldout.tsv"): (0.87, 0.025, 0.85, 0.95),
