@@ -303,3 +303,42 @@ def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_foreign_ones() ->
     assert all(not e.variants and not e.keywords for e in half[1::2])
     assert half[0] == next(iter(books["bundled"].entries.values()))
     assert not books["foreign"].entries.keys() & books["bundled"].entries.keys()
+
+
+# ------------------------------------------------------------------ overturning the lexical order
+
+
+def _sure_decision() -> decision.Decision:
+    sure = np.zeros(len(decision.DECISION_FEATURES))
+    sure[0] = 10.0  # the bias alone: P(first right) and P(right among three) near 1
+    return decision.Decision(answer_weights=sure, top3_weights=sure.copy(), min_rank_share=0.7,
+                    answer_threshold=0.75, suggest_threshold=0.2)  # fmt: skip
+
+
+def _candidates(first_recall: float, share: float):
+    from bot.knowledge.match_types import Scored
+
+    first = Scored(entry=0, lexical=0.50, recall=first_recall, precision=0.5, score=0.50)
+    second = Scored(entry=1, lexical=0.55, recall=0.6, precision=0.6, score=0.55)
+    first.rank_logit, first.rank_share = 5.0, share
+    second.rank_logit, second.rank_share = 3.0, 1 - share
+    return [first, second]
+
+
+@pytest.mark.parametrize(
+    ("first_recall", "share", "status"),
+    [
+        (0.8, 0.9, "answer"),  # sure, and the question favours it: answered
+        (0.6, 0.9, "suggest"),  # the same words covered: nothing in the question decides
+        (0.8, 0.75, "suggest"),  # not sure enough to overturn the lexical order
+    ],
+)
+def test_the_re_ranker_overturns_the_lexical_order_only_when_sure_and_covering_more(
+    first_recall: float, share: float, status: str
+) -> None:
+    from bot.knowledge.match_types import QueryFeatures
+
+    decided, _ = _sure_decision().decide(
+        _candidates(first_recall, share), QueryFeatures(1.0, 0.0, 0.0)
+    )
+    assert decided.value == status
