@@ -21,11 +21,13 @@ COVERED, COVERED_SCORE = 0.9, 0.5  # a question this well covered is at least su
 # second entry fits nearly as well (chosen on the dev split: the FAQ stripped to one variant per
 # entry keeps <= 2% confidently wrong, the whole FAQ loses no right answer).
 MIN_RANK_SHARE = 0.7
+# The first must lead the second by this much in re-ranker logits: two entries that fit almost
+# equally, the citizen chooses.
 MIN_ANSWER_MARGIN = 0.12
 # ... and the first must not score below the second lexically: when the re-ranker overturns
 # the lexical order, the citizen chooses (dev split: confidently wrong 2.4% -> 1.8% with half
 # the entries reduced to their question, for 1.8 points of answers)
-MIN_SCORE_MARGIN = 0.0  # re-ranker logits: two entries that fit almost equally, the citizen chooses
+MIN_SCORE_MARGIN = 0.0
 # ... unless the re-ranker is this sure of its order and the first covers more of the question
 # (5-fold CV over the prior's labelled questions: strict +2.1 points with half the entries
 # reduced to their question, +0.6 on the third foreign FAQ, confidently wrong unchanged)
@@ -183,23 +185,8 @@ class Decision:
 
     def decide(self, scored: list[Scored], query: QueryFeatures):
         p1, p3 = self.probabilities(scored, query)
-        # tied: another candidate scores (nearly) as high lexically, or the re-ranker can hardly
-        # tell the first two apart
-        # The re-ranker may overturn the lexical order only when it is sure and the question
-        # itself favours its choice (the first covers more of it): "vneid" alone fits two
-        # entries equally, whatever their phrasings say.
-        overturned = len(scored) > 1 and scored[1].score >= scored[0].score - MIN_SCORE_MARGIN
-        trusted = (
-            len(scored) > 1
-            and scored[0].rank_share >= OVERTURN_SHARE
-            and scored[0].recall > scored[1].recall + 1e-9
-        )
-        tied = len(scored) > 1 and (
-            (overturned and not trusted)
-            or scored[0].rank_logit - scored[1].rank_logit < MIN_ANSWER_MARGIN
-        )
         clear = scored[0].rank_share >= self.min_rank_share
-        if p1 >= self.answer_threshold and clear and not tied:
+        if p1 >= self.answer_threshold and clear and not _tied(scored):
             return MatchStatus.ANSWER, p1
         if p3 >= self.suggest_threshold:
             return MatchStatus.SUGGEST, p1
@@ -221,6 +208,21 @@ class Decision:
             "answer_offset": self.answer_offset,
             "top3_offset": self.top3_offset,
         }
+
+
+def _tied(scored: list[Scored]) -> bool:
+    """The first two candidates cannot be told apart: the re-ranker hardly separates them, or
+    it overturned the lexical order without being sure and without the question favouring its
+    choice (the first covering more of it: "vneid" alone fits two entries equally, whatever
+    their phrasings say)."""
+    if len(scored) < 2:
+        return False
+    first, second = scored[0], scored[1]
+    if first.rank_logit - second.rank_logit < MIN_ANSWER_MARGIN:
+        return True
+    overturned = second.score >= first.score - MIN_SCORE_MARGIN
+    trusted = first.rank_share >= OVERTURN_SHARE and first.recall > second.recall + 1e-9
+    return overturned and not trusted
 
 
 @cache
