@@ -10,7 +10,7 @@ from importlib import resources
 from bot.knowledge.analyzer import Analyzer
 from bot.knowledge.match_types import Analysis, QueryToken, Weights
 from bot.knowledge.normalize import tokenize
-from bot.knowledge.smalltalk import detect_smalltalk, smalltalk_positions
+from bot.knowledge.smalltalk import FRAMING, detect_smalltalk, smalltalk_positions
 
 MAX_QUERY_TOKENS = 120
 
@@ -78,7 +78,7 @@ def analyze(analyzer: Analyzer, weights: Weights, text: str) -> Analysis:
     kind = detect_smalltalk(expanded)
     if kind is not None:
         return Analysis(kind, [])
-    _, kept_positions = smalltalk_positions(expanded)
+    _, kept_positions = smalltalk_positions(expanded, FRAMING)
     without_smalltalk = [expanded[i] for i in kept_positions]
     shares = [shares[i] for i in kept_positions]
     focus = clause_focus(without_smalltalk, weights.story)

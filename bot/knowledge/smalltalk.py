@@ -72,8 +72,17 @@ def split_smalltalk(tokens: list[str]) -> tuple[list[SmalltalkKind], list[str]]:
     return kinds, [tokens[i] for i in kept]
 
 
-def smalltalk_positions(tokens: list[str]) -> tuple[list[SmalltalkKind], list[int]]:
-    """(kinds of the smalltalk phrases found, positions of the tokens that are not smalltalk)."""
+# Kinds whose phrases are dropped from a message that also asks something ("chào ad, cho hỏi...").
+# The others stay: "người thật" in "muốn gặp người thật", "tên gì" in "đổi tên gì", "tốt" in
+# "bằng tốt nghiệp" are what the message asks about.
+FRAMING = frozenset({SmalltalkKind.GREETING, SmalltalkKind.THANKS, SmalltalkKind.BYE})
+
+
+def smalltalk_positions(
+    tokens: list[str], kinds_dropped: frozenset[SmalltalkKind] | None = None
+) -> tuple[list[SmalltalkKind], list[int]]:
+    """(kinds of the smalltalk phrases found, positions of the tokens that are not smalltalk);
+    with `kinds_dropped`, phrases of the other kinds are kept as ordinary tokens."""
     kinds: list[SmalltalkKind] = []
     if _BY_FIRST.keys().isdisjoint(tokens):
         return kinds, list(range(len(tokens)))
@@ -82,7 +91,10 @@ def smalltalk_positions(tokens: list[str]) -> tuple[list[SmalltalkKind], list[in
     while i < len(tokens):
         for phrase, kind in _BY_FIRST.get(tokens[i], ()):
             if tuple(tokens[i : i + len(phrase)]) == phrase:
-                kinds.append(kind)
+                if kinds_dropped is not None and kind not in kinds_dropped:
+                    kept.extend(range(i, i + len(phrase)))
+                else:
+                    kinds.append(kind)
                 i += len(phrase)
                 break
         else:

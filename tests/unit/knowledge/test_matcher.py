@@ -112,6 +112,24 @@ def test_chit_chat_words_inside_a_question_leave_it_a_question(matcher: Matcher)
     assert result.candidates and result.candidates[0].id == "qr-thanh-toan"
 
 
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("có người thật trả lời không ạ", {"nguoi", "that"}),
+        ("nộp bằng tốt nghiệp ở đâu", {"tot", "nghiep"}),
+        ("chào ad, đổi tên gì cũng được à", {"ten"}),
+    ],
+)
+def test_only_greetings_thanks_and_goodbyes_leave_a_question(
+    matcher: Matcher, query: str, kept: set[str]
+) -> None:
+    """Chit-chat and praise phrases inside a question are what it asks about; greetings are
+    framing and are dropped."""
+    tokens = {t.token for t in matcher.analyze(query).tokens}
+    assert kept <= tokens
+    assert "chao" not in tokens
+
+
 def test_greeting_with_a_question_answers_the_question(matcher: Matcher) -> None:
     result = matcher.match("chào bạn, cho mình hỏi cách thanh toán qr với ạ")
     assert result.status is MatchStatus.ANSWER
