@@ -5,7 +5,11 @@ without a fold (`calibration.fit_prior_runs`), adapted to each FAQ as at load ti
 (`calibration.fit_decision`) and scored on that fold. The benchmark's dev and foreign figures
 are in-sample for the shipped prior; these are not.
 
-Run: python benchmarks/prior_cv.py [--folds 5]
+With --by-faq, leave one FAQ out instead: the prior is fitted without any question of that FAQ
+(the bundled FAQ's three forms count as one), which is how a FAQ nobody labelled questions for
+is served.
+
+Run: python benchmarks/prior_cv.py [--folds 5] [--by-faq]
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def tally(decision: Decision, runs: list[CaseRun], counts: Counter) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--by-faq", action="store_true", help="leave one FAQ out")
     args = parser.parse_args()
     setups = []
     sources = calibration.prior_sources(
@@ -65,19 +70,47 @@ def main() -> None:
         labelled = calibration.labelled_runs(matcher, cases)
         setups.append((label, generated, labelled))
     counts = [Counter() for _ in setups]
+    weights = [calibration.source_weight(label) for label, _, _ in setups]
+    if args.by_faq:
+        leave_one_faq_out(setups, counts)
+        report(setups, counts, "left out")
+        return
     for fold in range(args.folds):
         train = [
             (generated, [r for i, r in enumerate(labelled) if i % args.folds != fold])
             for _, generated, labelled in setups
         ]
         prior = calibration.fit_prior_runs(
-            train, calibration.ANSWER_THRESHOLD, calibration.SUGGEST_THRESHOLD
+            train, calibration.ANSWER_THRESHOLD, calibration.SUGGEST_THRESHOLD, weights
         )
         for (_, generated, labelled), count in zip(setups, counts, strict=True):
             held = [r for i, r in enumerate(labelled) if i % args.folds == fold]
             tally(calibration.fit_decision(generated, prior), held, count)
+    report(setups, counts, f"{args.folds}-fold")
+
+
+def faq_of(label: str) -> str:
+    """The bundled FAQ's three forms are one FAQ."""
+    return "bundled" if label in calibration.BUNDLED_FORMS else label
+
+
+def leave_one_faq_out(setups: list, counts: list[Counter]) -> None:
+    for faq in dict.fromkeys(faq_of(label) for label, _, _ in setups):
+        kept = [(label, g, l) for label, g, l in setups if faq_of(label) != faq]
+        prior = calibration.fit_prior_runs(
+            [(g, l) for _, g, l in kept],
+            calibration.ANSWER_THRESHOLD,
+            calibration.SUGGEST_THRESHOLD,
+            [calibration.source_weight(label) for label, _, _ in kept],
+        )
+        for (label, generated, labelled), count in zip(setups, counts, strict=True):
+            if faq_of(label) == faq:
+                tally(calibration.fit_decision(generated, prior), labelled, count)
+
+
+def report(setups: list, counts: list[Counter], how: str) -> None:
     print(
-        f"| FAQ | questions ({args.folds}-fold) | overall (strict) | helpful | rank@1 "
+        f"| FAQ | questions ({how}) | overall (strict) | helpful | rank@1 "
         "| confidently wrong | out of scope rejected |"
     )
     print("|" + "---|" * 7)

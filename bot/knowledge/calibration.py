@@ -55,7 +55,9 @@ if TYPE_CHECKING:
 # 1% confidently wrong; the probabilities come from weights fitted to each FAQ at load time.
 ANSWER_THRESHOLD = 0.75
 SUGGEST_THRESHOLD = 0.2
-MAX_OUT_OF_SCOPE_ANSWERS = 0.06  # bundled out-of-scope lines answered at most
+MAX_OUT_OF_SCOPE_ANSWERS = 0.05  # bundled out-of-scope lines answered at most (5-fold CV: 6%
+# gave the bundled FAQ out of scope rejected 93.6%, 5% 94.7% for the same strict 94.5%, 4% 95.7%
+# for 94.2%; the other FAQs unchanged, the guard does not bind there)
 MAX_THRESHOLD = 0.97
 UNCOVERED_SHARE = 0.2  # weight of held-out entries, relative to the in-scope cases
 OUT_OF_SCOPE_SHARE = 0.4  # weight of the out-of-scope lines, relative to the in-scope cases
@@ -172,7 +174,10 @@ def fit_decision(runs: list[CaseRun], prior: Decision | None = None) -> Decision
 
 
 def fit_prior(
-    sources: list[tuple[Matcher, list]], answer_threshold: float, suggest_threshold: float
+    sources: list[tuple[Matcher, list]],
+    answer_threshold: float,
+    suggest_threshold: float,
+    source_weights: list[float] | None = None,
 ) -> Decision:
     """The starting weights every FAQ adapts from: fitted on the generated cases of the given
     FAQs and on labelled citizen questions for them (the dev split), jointly, with the
@@ -181,18 +186,26 @@ def fit_prior(
         (run_cases(matcher, generate_cases(matcher)), labelled_runs(matcher, labelled))
         for matcher, labelled in sources
     ]
-    return fit_prior_runs(runs, answer_threshold, suggest_threshold)
+    return fit_prior_runs(runs, answer_threshold, suggest_threshold, source_weights)
+
+
+def source_weight(label: str) -> float:
+    """Weight of one labelled question of a prior source (see FOREIGN_CASE_WEIGHT)."""
+    return 1.0 if label in BUNDLED_FORMS else FOREIGN_CASE_WEIGHT
 
 
 def fit_prior_runs(
     runs: list[tuple[list[CaseRun], list[CaseRun]]],
     answer_threshold: float,
     suggest_threshold: float,
+    source_weights: list[float] | None = None,
 ) -> Decision:
-    """`fit_prior` on runs already made: (generated runs, labelled runs) per FAQ."""
+    """`fit_prior` on runs already made: (generated runs, labelled runs) per FAQ; each FAQ's
+    labelled questions weigh its `source_weights` entry times REAL_CASE_WEIGHT."""
+    scales = source_weights or [1.0] * len(runs)
     groups, group_weights = [], []
-    for own, real in runs:
-        for block, weight in ((own, RANK_SELF_WEIGHT), (real, REAL_CASE_WEIGHT)):
+    for (own, real), scale in zip(runs, scales, strict=True):
+        for block, weight in ((own, RANK_SELF_WEIGHT), (real, REAL_CASE_WEIGHT * scale)):
             for run in block:
                 group = rank_group(run.scored, run.query, run.case.expected)
                 if group is not None:
@@ -200,7 +213,7 @@ def fit_prior_runs(
                     group_weights.append(weight)
     ranker = Decision(rank_weights=fit_conditional_logit(groups, group_weights, RANK_RIDGE))
     blocks_x, blocks_1, blocks_3, blocks_w = [], [], [], []
-    for own, real in runs:
+    for (own, real), scale in zip(runs, scales, strict=True):
         x, y1, y3, kind = _design(own, ranker)
         blocks_x.append(_with_offset(x, 1.0))
         blocks_1.append(y1)
@@ -210,7 +223,7 @@ def fit_prior_runs(
         blocks_x.append(_with_offset(x, 0.0))
         blocks_1.append(y1)
         blocks_3.append(y3)
-        blocks_w.append(np.full(len(x), REAL_CASE_WEIGHT))
+        blocks_w.append(np.full(len(x), REAL_CASE_WEIGHT * scale))
     x = np.vstack(blocks_x)
     sw = np.concatenate(blocks_w)
     signs = (*DECISION_SIGNS, 0)
@@ -347,9 +360,20 @@ DEV_CASES = (
     Path("tests/data/cases_dev3.tsv"),
 )
 # FAQs the team did not write, each with its labelled questions (by another writer)
+# The bundled FAQ's three forms (whole, variant-poor, half reduced to questions) share one set of
+# dev questions; each FAQ the team did not write has its own, fewer. A question of those weighs
+# this much more, so that together they count about as much as the bundled FAQ's and the prior
+# does not learn the bundled FAQ's habits (many variants per entry) alone. Leaving one FAQ out
+# of the fit (`python benchmarks/prior_cv.py --by-faq`), strict overall at 1 / 3 / 6: bundled
+# 92.0 / 93.3 / 93.7%, half questions only 78.3 / 84.1 / 85.3%, foreign 3 83.9 / 84.6 / 84.6%,
+# foreign 4 74.7 / 75.1 / 75.4%; 6 raised confidently wrong in 5-fold CV (foreign 4: 1.2% -> 2.0%).
+FOREIGN_CASE_WEIGHT = 3.0
+BUNDLED_FORMS = ("bundled", "variant-poor", "half questions only")
+
 FOREIGN_SOURCES = (
     ("foreign", Path("tests/data/foreign_faq"), Path("tests/data/cases_foreign.tsv")),
     ("foreign 3", Path("tests/data/foreign_faq3"), Path("tests/data/cases_foreign3.tsv")),
+    ("foreign 4", Path("tests/data/foreign_faq4"), Path("tests/data/cases_foreign4.tsv")),
 )
 
 
@@ -384,7 +408,8 @@ def main() -> None:
 
     sources = prior_sources()
     matchers = [(Matcher(b, decision=Decision()), cases) for _, b, cases in sources]
-    decision = fit_prior(matchers, ANSWER_THRESHOLD, SUGGEST_THRESHOLD)
+    weights = [source_weight(label) for label, _, _ in sources]
+    decision = fit_prior(matchers, ANSWER_THRESHOLD, SUGGEST_THRESHOLD, weights)
     target = Path(__file__).parent / "data" / "decision_prior.json"
     target.write_text(json.dumps(decision.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {target} from {len(sources)} FAQs")

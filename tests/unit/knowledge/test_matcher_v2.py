@@ -294,8 +294,11 @@ def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_foreign_ones() ->
     questions = {label: cases for label, _, cases in sources}
     assert len(dev) == 3 and len(questions["bundled"]) == sum(len(read_cases(p)) for p in dev)
     assert questions["variant-poor"] == questions["bundled"]
-    assert labels == ["bundled", "variant-poor", "half questions only", "foreign", "foreign 3"]
+    assert labels == [
+        "bundled", "variant-poor", "half questions only", "foreign", "foreign 3", "foreign 4"
+    ]  # fmt: skip
     assert len(questions["foreign 3"]) == len(read_cases(foreign[1][2]))
+    assert len(questions["foreign 4"]) == len(read_cases(foreign[2][2])) == 300
     books = {label: book for label, book, _ in sources}
     assert books["bundled"].entries.keys() == books["variant-poor"].entries.keys()
     assert all(len(e.variants) <= 1 for e in books["variant-poor"].entries.values())
@@ -303,6 +306,12 @@ def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_foreign_ones() ->
     assert all(not e.variants and not e.keywords for e in half[1::2])
     assert half[0] == next(iter(books["bundled"].entries.values()))
     assert not books["foreign"].entries.keys() & books["bundled"].entries.keys()
+    # each foreign question weighs more: together they count about as much as the bundled ones
+    from bot.knowledge.calibration import FOREIGN_CASE_WEIGHT, source_weight
+
+    assert [source_weight(label) for label in labels] == [1, 1, 1] + [FOREIGN_CASE_WEIGHT] * 3
+    foreign_total = sum(len(questions[label]) * source_weight(label) for label in labels[3:])
+    assert 0.5 < foreign_total / sum(len(questions[label]) for label in labels[:3]) < 1.5
 
 
 # ------------------------------------------------------------------ overturning the lexical order
