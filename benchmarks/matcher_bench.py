@@ -1,7 +1,8 @@
 """Matcher benchmark: every figure on every labelled split, for the bundled FAQ and the bundled
 FAQ stripped to one variant per entry (the variant-poor harness), each alone and with 5,000
 distractor entries in ten YAML files of 500; a FAQ the team did not write
-(tests/data/foreign_faq, with its own questions; tests/data/foreign_faq2, never tuned on),
+(tests/data/foreign_faq, with its own questions; tests/data/foreign_faq2, never tuned on;
+tests/data/foreign_faq4, its questions in the prior, its held-out ones never tuned on),
 alone and with the distractors; load + index + calibrate time; the whole
 `dcbot ask` batch (a subprocess, loading included) against brute-force rapidfuzz over every
 phrasing for the same batch.
@@ -43,6 +44,9 @@ FOREIGN_CASES = DATA / "cases_foreign.tsv"  # in the decision prior's training d
 FOREIGN_HELDOUT = DATA / "cases_foreign_heldout.tsv"  # never tuned on
 FOREIGN2_FAQ = DATA / "foreign_faq2"  # a second one, newer than the prior: never tuned on
 FOREIGN2_CASES = DATA / "cases_foreign2_heldout.tsv"
+FOREIGN4_FAQ = DATA / "foreign_faq4"  # in the prior since December 4, with cases_foreign4.tsv
+FOREIGN4_CASES = DATA / "cases_foreign4.tsv"
+FOREIGN4_HELDOUT = DATA / "cases_foreign4_heldout.tsv"  # by a third writer, never tuned on
 DISTRACTOR_FILES = 10
 
 
@@ -178,6 +182,8 @@ def main() -> None:
     setups += other_faq_setups("foreign", FOREIGN_FAQ, foreign_splits, args.extra)
     foreign2_splits = {"foreign 2 held-out": FOREIGN2_CASES}
     setups += other_faq_setups("foreign 2", FOREIGN2_FAQ, foreign2_splits, args.extra)
+    foreign4_splits = {"foreign 4 questions": FOREIGN4_CASES, "foreign 4 held-out": FOREIGN4_HELDOUT}
+    setups += other_faq_setups("foreign 4", FOREIGN4_FAQ, foreign4_splits, args.extra)
     if args.only:
         setups = [s for s in setups if s[0].startswith(args.only)]
     figure_rows, speed_rows = [], []
