@@ -19,8 +19,8 @@ DATA = ROOT / "tests" / "data"
 # split: (overall, confidently wrong at most, out-of-scope rejected, helpful) floors
 FLOORS = {
     "cases_dev.tsv": (0.92, 0.015, 0.94, 0.97),
-    "cases_heldout.tsv": (0.89, 0.015, 0.85, 0.97),
-    "cases_heldout_v2.tsv": (0.89, 0.015, 0.90, 0.97),
+    "cases_heldout.tsv": (0.92, 0.015, 0.90, 0.97),
+    "cases_heldout_v2.tsv": (0.91, 0.015, 0.90, 0.97),
 }
 # The same questions against the bundled FAQ stripped to its question and one variant per
 # entry (how a busy admin writes a FAQ): the decision must stay careful there.
