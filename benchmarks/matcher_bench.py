@@ -182,7 +182,10 @@ def main() -> None:
     setups += other_faq_setups("foreign", FOREIGN_FAQ, foreign_splits, args.extra)
     foreign2_splits = {"foreign 2 held-out": FOREIGN2_CASES}
     setups += other_faq_setups("foreign 2", FOREIGN2_FAQ, foreign2_splits, args.extra)
-    foreign4_splits = {"foreign 4 questions": FOREIGN4_CASES, "foreign 4 held-out": FOREIGN4_HELDOUT}
+    foreign4_splits = {
+        "foreign 4 questions": FOREIGN4_CASES,
+        "foreign 4 held-out": FOREIGN4_HELDOUT,
+    }
     setups += other_faq_setups("foreign 4", FOREIGN4_FAQ, foreign4_splits, args.extra)
     if args.only:
         setups = [s for s in setups if s[0].startswith(args.only)]

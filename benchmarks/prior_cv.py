@@ -70,11 +70,11 @@ def main() -> None:
         labelled = calibration.labelled_runs(matcher, cases)
         setups.append((label, generated, labelled))
     counts = [Counter() for _ in setups]
-    weights = [calibration.source_weight(label) for label, _, _ in setups]
     if args.by_faq:
         leave_one_faq_out(setups, counts)
         report(setups, counts, "left out")
         return
+    weights = [calibration.source_weight(label) for label, _, _ in setups]
     for fold in range(args.folds):
         train = [
             (generated, [r for i, r in enumerate(labelled) if i % args.folds != fold])
@@ -96,9 +96,9 @@ def faq_of(label: str) -> str:
 
 def leave_one_faq_out(setups: list, counts: list[Counter]) -> None:
     for faq in dict.fromkeys(faq_of(label) for label, _, _ in setups):
-        kept = [(label, g, l) for label, g, l in setups if faq_of(label) != faq]
+        kept = [setup for setup in setups if faq_of(setup[0]) != faq]
         prior = calibration.fit_prior_runs(
-            [(g, l) for _, g, l in kept],
+            [(generated, labelled) for _, generated, labelled in kept],
             calibration.ANSWER_THRESHOLD,
             calibration.SUGGEST_THRESHOLD,
             [calibration.source_weight(label) for label, _, _ in kept],

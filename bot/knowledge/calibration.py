@@ -359,7 +359,6 @@ DEV_CASES = (
     Path("tests/data/cases_dev2.tsv"),
     Path("tests/data/cases_dev3.tsv"),
 )
-# FAQs the team did not write, each with its labelled questions (by another writer)
 # The bundled FAQ's three forms (whole, variant-poor, half reduced to questions) share one set of
 # dev questions; each FAQ the team did not write has its own, fewer. A question of those weighs
 # this much more, so that together they count about as much as the bundled FAQ's and the prior
@@ -370,6 +369,7 @@ DEV_CASES = (
 FOREIGN_CASE_WEIGHT = 3.0
 BUNDLED_FORMS = ("bundled", "variant-poor", "half questions only")
 
+# FAQs the team did not write, each with its labelled questions (by another writer)
 FOREIGN_SOURCES = (
     ("foreign", Path("tests/data/foreign_faq"), Path("tests/data/cases_foreign.tsv")),
     ("foreign 3", Path("tests/data/foreign_faq3"), Path("tests/data/cases_foreign3.tsv")),

@@ -284,7 +284,13 @@ def test_faq_eval_needs_cases_or_self(small_faq: Path) -> None:
 
 
 def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_foreign_ones() -> None:
-    from bot.knowledge.calibration import DEV_CASES, FOREIGN_SOURCES, prior_sources
+    from bot.knowledge.calibration import (
+        DEV_CASES,
+        FOREIGN_CASE_WEIGHT,
+        FOREIGN_SOURCES,
+        prior_sources,
+        source_weight,
+    )
     from bot.knowledge.evaluation import read_cases
 
     dev = tuple(ROOT / path for path in DEV_CASES)
@@ -307,8 +313,6 @@ def test_the_prior_is_fitted_on_the_bundled_faq_three_ways_and_foreign_ones() ->
     assert half[0] == next(iter(books["bundled"].entries.values()))
     assert not books["foreign"].entries.keys() & books["bundled"].entries.keys()
     # each foreign question weighs more: together they count about as much as the bundled ones
-    from bot.knowledge.calibration import FOREIGN_CASE_WEIGHT, source_weight
-
     assert [source_weight(label) for label in labels] == [1, 1, 1] + [FOREIGN_CASE_WEIGHT] * 3
     foreign_total = sum(len(questions[label]) * source_weight(label) for label in labels[3:])
     assert 0.5 < foreign_total / sum(len(questions[label]) for label in labels[:3]) < 1.5
